@@ -178,3 +178,54 @@ func valueInClear(out string, patterns []string) (pattern string, at int, found 
 	}
 	return "", 0, false
 }
+
+// referenceRedact is the specification the streaming Redactor must match byte for byte:
+// scan the whole input at once, take the longest pattern at each position, merge
+// occurrences that overlap (share a byte) into one run, and replace each run with
+// Redacted. It also returns the input left in clear, for leak checks.
+func referenceRedact(input string, patterns []string) (out string, clear []string) {
+	type span struct{ start, end int }
+	var spans []span
+	for i := range len(input) {
+		longest := 0
+		for _, p := range patterns {
+			if len(p) > longest && strings.HasPrefix(input[i:], p) {
+				longest = len(p)
+			}
+		}
+		if longest > 0 {
+			spans = append(spans, span{i, i + longest})
+		}
+	}
+	var b strings.Builder
+	done := 0
+	for k := 0; k < len(spans); {
+		run := spans[k]
+		for k++; k < len(spans) && spans[k].start < run.end; k++ {
+			run.end = max(run.end, spans[k].end)
+		}
+		clear = append(clear, input[done:run.start])
+		b.WriteString(input[done:run.start])
+		b.WriteString(Redacted)
+		done = run.end
+	}
+	clear = append(clear, input[done:])
+	b.WriteString(input[done:])
+	return b.String(), clear
+}
+
+// registeredPatterns is what Add registers for values.
+func registeredPatterns(values ...string) []string {
+	var ps []string
+	for _, v := range values {
+		if len(v) < MinRedactLength {
+			continue
+		}
+		for _, p := range redactionForms(v) {
+			if len(p) >= MinRedactLength {
+				ps = append(ps, p)
+			}
+		}
+	}
+	return ps
+}
