@@ -9,6 +9,10 @@ import (
 )
 
 // Sentinels to test with errors.Is. The typed errors below match them.
+// ErrNoSecretAPI is wrapped by secret operations against a backend that has no secret
+// store at all (Prefect Server 1.x), as opposed to one that lacks the named secret.
+var ErrNoSecretAPI = errors.New("the backend has no secret API")
+
 var (
 	// ErrVersionLock: the backend refused a state change because the run's version moved
 	// on since it was read (Prefect Cloud and the embedded backend lock; Server does not).

@@ -95,7 +95,7 @@ func (c *Client) secretError(name string, err error) error {
 	}
 	if gerr.StatusCode == http.StatusBadRequest && (gerr.contains("Cannot query field") || gerr.contains("Unknown type")) {
 		return fmt.Errorf("the backend at %s has no secret API (Prefect Server 1.x has none): "+
-			"give secrets to runs through the agent's environment instead: %w", c.logURL, err)
+			"give secrets to runs through the agent's environment instead: %w: %w", c.logURL, ErrNoSecretAPI, err)
 	}
 	return err
 }

@@ -94,7 +94,7 @@ func TestSecretErrors(t *testing.T) {
 		{"Prefect Server has no secret API", 400,
 			`{"errors":[{"message":"Cannot query field \"secret_value\" on type \"Query\".","extensions":{"code":"GRAPHQL_VALIDATION_FAILED"}}]}`,
 			func(ctx context.Context, c *Client) error { _, err := c.SecretValue(ctx, "X"); return err },
-			nil, "has no secret API"},
+			ErrNoSecretAPI, "has no secret API"},
 		{"unauthenticated is not a missing secret", 200,
 			`{"errors":[{"message":"Unauthenticated","extensions":{"code":"UNAUTHENTICATED"}}],"data":{"secret_value":null}}`,
 			func(ctx context.Context, c *Client) error { _, err := c.SecretValue(ctx, "X"); return err },
