@@ -1,0 +1,155 @@
+package agent
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/outposthq/outpost/launcher"
+	"github.com/outposthq/outpost/runconfig"
+	"github.com/outposthq/outpost/secrets"
+)
+
+// launchSpec builds what the launcher needs to start a claimed run: its command, its
+// environment (the local contract, spec §4.3, with the secrets it needs), its working
+// directory, and every value the output must never show. An error is the run's Failed
+// message, so it names what is wrong and never a secret's value.
+func (a *Agent) launchSpec(ctx context.Context, r *run) (launcher.Spec, error) {
+	meta := r.meta
+	storage, err := runconfig.DecodeStorage(meta.Flow.Storage)
+	if err != nil {
+		return launcher.Spec{}, err
+	}
+	if storage.Type == runconfig.StorageDocker {
+		a.log.Error(fmt.Sprintf("Flow run %s has an unsupported storage type: `%s`", meta.ID, storage.Type))
+		return launcher.Spec{}, fmt.Errorf("Unsupported Storage type: %s", storage.Type)
+	}
+	decoded, err := runconfig.Decode(meta.RunConfig)
+	if err != nil {
+		return launcher.Spec{}, err
+	}
+	rc, err := runconfig.ForLocal(meta.ID, decoded)
+	if err != nil {
+		a.log.Error(err.Error())
+		return launcher.Spec{}, err
+	}
+	dir := rc.Dir(a.deps.Cwd)
+	if dir != "" {
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			a.log.Error(fmt.Sprintf("Flow run %s has a nonexistent `working_dir` configured: %s", meta.ID, dir))
+			return launcher.Spec{}, fmt.Errorf("Flow run %s has a nonexistent `working_dir` configured: %s", meta.ID, dir)
+		}
+	}
+
+	injected, redact, err := a.runSecrets(ctx, meta.ID, storage)
+	if err != nil {
+		return launcher.Spec{}, err
+	}
+	env, err := runconfig.LocalEnv(runconfig.LocalEnvInput{
+		RunEnvInput: runconfig.RunEnvInput{
+			Backend:       a.cfg.Backend,
+			APIURL:        a.cfg.APIURL,
+			APIKey:        a.apiKey(),
+			TenantID:      a.tenantID,
+			AgentLabels:   a.cfg.Labels,
+			LogLevel:      a.cfg.LogLevel,
+			NoCloudLogs:   a.cfg.NoCloudLogs != nil && *a.cfg.NoCloudLogs,
+			AgentEnvFlags: a.cfg.EnvFlags,
+			RunConfigEnv:  rc.Env,
+			Secrets:       injected,
+			FlowRunID:     meta.ID,
+			FlowID:        meta.Flow.ID,
+		},
+		AgentEnv:    a.deps.Env,
+		Cwd:         a.deps.Cwd,
+		WorkingDir:  rc.WorkingDir,
+		ImportPaths: a.cfg.ImportPaths,
+	})
+	if err != nil {
+		return launcher.Spec{}, fmt.Errorf("build the environment of flow run %s: %w", meta.ID, err)
+	}
+	environ := env.Environ()
+	for _, kv := range environ {
+		if name, value, ok := strings.Cut(kv, "="); ok && secrets.SecretLooking(name) {
+			redact = append(redact, value)
+		}
+	}
+	if key := a.apiKey(); key != "" {
+		redact = append(redact, key)
+	}
+	slices.Sort(redact)
+	return launcher.Spec{
+		RunID:   meta.ID,
+		RunName: meta.Name,
+		Argv:    a.command(meta.Flow.CoreVersion),
+		Env:     environ,
+		Dir:     cmp.Or(dir, a.deps.Cwd),
+		Redact:  slices.Compact(redact),
+	}, nil
+}
+
+// command is `outpost execute flow-run` for native flows (this very binary) and
+// Prefect's `prefect execute flow-run` for the others.
+func (a *Agent) command(coreVersion string) []string {
+	if runconfig.IsNative(coreVersion) {
+		return []string{a.deps.Executable, "execute", "flow-run"}
+	}
+	return runconfig.LocalCommand(coreVersion)
+}
+
+// runSecrets resolves the secrets the run needs (its storage's token, storage.secrets,
+// the agent's --secret names) and returns the text each is injected as, plus every
+// form of the values to redact. A required secret that is missing fails the run before
+// launch; a storage's default token that is missing is skipped (a public repository
+// needs none).
+func (a *Agent) runSecrets(ctx context.Context, runID string, storage runconfig.Storage) (map[string]string, []string, error) {
+	injected := map[string]string{}
+	var redact []string
+	for _, ref := range runconfig.SecretRefs(storage, a.cfg.SecretNames) {
+		v, err := a.deps.Secrets.Resolve(ctx, ref.Name)
+		switch {
+		case errors.Is(err, secrets.ErrNotFound) && ref.Optional:
+			a.log.Debug(fmt.Sprintf("Flow run %s: optional secret %s not found; the run goes without it", runID, ref.Name))
+			continue
+		case errors.Is(err, secrets.ErrNotFound):
+			return nil, nil, missingSecret(runID, ref.Name, err)
+		case err != nil:
+			return nil, nil, fmt.Errorf("flow run %s needs secret %s, which could not be read: %w", runID, ref.Name, err)
+		}
+		if v, err = secrets.Normalize(ref.Name, v); err != nil {
+			return nil, nil, fmt.Errorf("flow run %s: %w", runID, err)
+		}
+		text, err := secrets.EnvValue(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("flow run %s: secret %s cannot be passed to the run: %w", runID, ref.Name, err)
+		}
+		injected[ref.Name] = text
+		redact = append(redact, secrets.Strings(v)...)
+		redact = append(redact, text)
+		a.log.Debug(fmt.Sprintf("Flow run %s: secret %s injected", runID, ref.Name), zap.String("variable", runconfig.SecretEnvName(ref.Name)))
+	}
+	return injected, redact, nil
+}
+
+// missingSecret says which secret a run lacks and where it was looked for.
+func missingSecret(runID, name string, err error) error {
+	where := "no secret source is configured (secret directories or the backend's secret store)"
+	var nf *secrets.NotFoundError
+	if errors.As(err, &nf) && len(nf.Where) > 0 {
+		where = "looked in " + strings.Join(nf.Where, ", ")
+	}
+	return fmt.Errorf("flow run %s needs secret %s, which was not found (%s): store it there, "+
+		"or remove it from the flow's storage or the agent's --secret", runID, name, where)
+}
+
+// apiKey is the agent's API key as text, "" when it has none.
+func (a *Agent) apiKey() string {
+	key, _ := a.cfg.APIKey.Reveal().(string)
+	return key
+}
