@@ -91,7 +91,7 @@ func (r mutationResolver) DeleteSecret(ctx context.Context, in model.DeleteSecre
 	}
 	err = r.Store.DeleteSecret(ctx, tenant, in.Name)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("secret %q does not exist; secret_names lists the existing ones", in.Name)
+		return nil, fmt.Errorf("%s (%q): nothing to delete; secret_names lists the existing ones", errNoSecret, in.Name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("deleting secret %q: %w", in.Name, err)

@@ -58,7 +58,7 @@ func TestSecretRoundTrip(t *testing.T) {
 
 	e.ok(docDeleteSecret, `{"input": {"name": "RETRIES"}}`, nil)
 	e.fails(docSecretValue, `{"name": "RETRIES"}`, "No value found for the requested key")
-	e.fails(docDeleteSecret, `{"input": {"name": "RETRIES"}}`, `secret "RETRIES" does not exist`)
+	e.fails(docDeleteSecret, `{"input": {"name": "RETRIES"}}`, `No value found for the requested key ("RETRIES"): nothing to delete`)
 }
 
 func TestSecretErrorsNeverCarryTheValue(t *testing.T) {
