@@ -188,6 +188,18 @@ const queryFlowByName = `query($name: String!) {
     }
 }`
 
+const queryFlowByID = `query($id: uuid!) {
+    flow_by_pk(id: $id) {
+        id
+        name
+        version
+        core_version
+        project_id
+        storage
+        run_config
+    }
+}`
+
 const mutationCreateFlow = `mutation($input: create_flow_input!) {
     create_flow(input: $input) {
         id

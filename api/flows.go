@@ -131,6 +131,23 @@ func (c *Client) FlowByName(ctx context.Context, name string) (Flow, error) {
 	return data.Flow[0], nil
 }
 
+// Flow returns the flow with this id.
+func (c *Client) Flow(ctx context.Context, id string) (Flow, error) {
+	if id == "" {
+		return Flow{}, errors.New("flow: a flow id is required")
+	}
+	var data struct {
+		Flow *Flow `json:"flow_by_pk"`
+	}
+	if err := c.do(ctx, request{op: "flow_by_pk", query: queryFlowByID, vars: map[string]any{"id": id}}, &data); err != nil {
+		return Flow{}, err
+	}
+	if data.Flow == nil {
+		return Flow{}, fmt.Errorf("flow %s: %w at %s", id, ErrNotFound, c.logURL)
+	}
+	return *data.Flow, nil
+}
+
 // ProjectID returns the id of the project with this name.
 func (c *Client) ProjectID(ctx context.Context, name string) (string, error) {
 	if name == "" {
