@@ -19,7 +19,7 @@ var awkward = [][]string{
 
 func TestSupervisordQuotesEveryArgument(t *testing.T) {
 	for _, args := range awkward {
-		conf := Supervisord("/usr/local/bin/outpost", args)
+		conf := Supervisord("/usr/local/bin/outpost", args, nil)
 		line := lineWithPrefix(t, conf, "command=")
 		// supervisord expands %(name)s and takes %% as a literal %.
 		words := shlexSplit(t, strings.ReplaceAll(line, "%%", "%"))
@@ -35,11 +35,11 @@ func TestSupervisordStopWaitFollowsDrainGrace(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "stopwaitsecs=45"},
+		{nil, "stopwaitsecs=315"},
 		{[]string{"--drain-grace", "2m"}, "stopwaitsecs=135"},
 		{[]string{"--drain-grace=10s"}, "stopwaitsecs=25"},
 	} {
-		if conf := Supervisord("outpost", tc.args); !strings.Contains(conf, "\n"+tc.want+"\n") {
+		if conf := Supervisord("outpost", tc.args, nil); !strings.Contains(conf, "\n"+tc.want+"\n") {
 			t.Errorf("args %q: want %s in\n%s", tc.args, tc.want, conf)
 		}
 	}
@@ -154,4 +154,23 @@ func systemdSplit(t *testing.T, s string) []string {
 		words = append(words, strings.ReplaceAll(strings.ReplaceAll(w, "$$", "$"), "%%", "%"))
 	}
 	return words
+}
+
+func TestCredentialsGoToTheEnvironment(t *testing.T) {
+	environ := []string{`OUTPOST_KEY=opk_a"b%c\d`}
+	conf := Supervisord("outpost", []string{"agent", "local", "start"}, environ)
+	if want := `environment=OUTPOST_KEY="opk_a\"b%%c\\d"`; !strings.Contains(conf, "\n"+want+"\n") {
+		t.Errorf("supervisord config lacks %s:\n%s", want, conf)
+	}
+	if strings.Contains(lineWithPrefix(t, conf, "command="), "opk_") {
+		t.Error("the key is on supervisord's command line")
+	}
+	unit := Systemd("outpost", []string{"agent"}, SystemdOptions{Environment: environ})
+	got := systemdSplit(t, lineWithPrefix(t, unit, "Environment="))
+	if len(got) != 1 || got[0] != environ[0] {
+		t.Errorf("systemd Environment= splits into %q, want %q", got, environ)
+	}
+	if strings.Contains(lineWithPrefix(t, unit, "ExecStart="), "opk_") {
+		t.Error("the key is on systemd's ExecStart line")
+	}
 }

@@ -10,6 +10,9 @@ import (
 type SystemdOptions struct {
 	User       string        // run as this user; "" leaves systemd's default (root)
 	DrainGrace time.Duration // the agent's drain grace; the stop timeout adds a margin to it
+	// Environment holds KEY=VALUE pairs for the service (credentials such as
+	// OUTPOST_KEY belong here, not on the command line).
+	Environment []string
 }
 
 // Systemd returns a systemd unit that runs `<binary> <args...>`, restarts it on failure,
@@ -24,6 +27,9 @@ func Systemd(binary string, args []string, o SystemdOptions) string {
 	user := ""
 	if o.User != "" {
 		user = "User=" + o.User + "\n"
+	}
+	for _, kv := range o.Environment {
+		user += "Environment=" + systemdQuote(kv) + "\n"
 	}
 	stop := int((o.DrainGrace + stopMargin).Round(time.Second) / time.Second)
 	return fmt.Sprintf(`[Unit]
@@ -64,5 +70,6 @@ func stopWait(args []string) int {
 	return int((grace + stopMargin).Round(time.Second) / time.Second)
 }
 
-// DefaultDrainGrace is how long a stopping agent waits for running runs by default.
-const DefaultDrainGrace = 30 * time.Second
+// DefaultDrainGrace is how long a stopping agent waits for running runs by default
+// (the agent's own default).
+const DefaultDrainGrace = 5 * time.Minute
