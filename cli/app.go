@@ -64,6 +64,11 @@ func newApp(stdio IO, e env) *ucli.App {
 			versionCommand(),
 			configCommand(e),
 			secretCommand(e),
+			serverCommand(e),
+			flowCommand(e),
+			flowRunCommand(e),
+			agentCommand(e),
+			executeCommand(e),
 		},
 	}
 	return app

@@ -24,12 +24,17 @@ type backendTarget struct {
 
 // resolveTarget applies Prefect's rules (spec §2.9): flag, else config (cloud.api,
 // cloud.api_key, cloud.tenant_id), else the [<slug>] table of <home_dir>/auth.toml.
+// With no flag and no backend configured, it is the embedded backend on 127.0.0.1:4200.
 func resolveTarget(cfg *config.Config, f clientFlags) (backendTarget, error) {
 	s, err := cfg.Settings()
 	if err != nil {
 		return backendTarget{}, fmt.Errorf("configuration: %w", err)
 	}
 	t := backendTarget{URL: first(f.API, s.CloudAPI), TenantID: first(f.TenantID, s.TenantID)}
+	if f.API == "" && !backendConfigured(s) {
+		// Nothing points elsewhere: talk to the embedded backend the agent runs.
+		t.URL = embeddedURL
+	}
 	if t.URL == "" {
 		return t, fmt.Errorf("no backend API URL: pass --api or set cloud.api in config.toml")
 	}

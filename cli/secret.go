@@ -14,7 +14,7 @@ func secretCommand(e env) *ucli.Command {
 	return &ucli.Command{
 		Name:  "secret",
 		Usage: "resolve and manage secrets",
-		Subcommands: []*ucli.Command{{
+		Subcommands: append([]*ucli.Command{{
 			Name:      "get",
 			Usage:     "resolve NAME as a flow run here would, and print its decoded value as JSON",
 			ArgsUsage: "NAME",
@@ -26,7 +26,7 @@ func secretCommand(e env) *ucli.Command {
 				}
 				return secretGet(c, e, c.Args().First())
 			},
-		}},
+		}}, secretStoreCommands(e)...),
 	}
 }
 

@@ -10,13 +10,22 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/outposthq/outpost/internal/testpg"
 )
 
 // binary is the outpost executable built once for the whole package by TestMain.
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "outpost-e2e-")
+	// testpg.Main runs the tests and exits without returning, so the binary is built
+	// next to the test binary, in the directory `go test` removes once it is done.
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(exe), "outpost-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -28,9 +37,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building outpost: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	// A PostgreSQL server for the tests that run the backend on it.
+	testpg.Main(m)
 }
 
 // result is one finished run of the binary.
