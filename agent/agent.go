@@ -202,9 +202,9 @@ func (a *Agent) shutdown(ctx context.Context, abortRuns context.CancelFunc) erro
 	abortRuns()
 	a.work.Wait()
 
-	// What is owed gets the drain grace after a drain, cut short if ctx ends meanwhile;
+	// What is owed gets the deliver grace after a drain, cut short if ctx ends meanwhile;
 	// after a forced shutdown it gets the cancel grace, to report the runs just stopped.
-	grace, forced := a.cfg.DrainGrace, ctx.Done()
+	grace, forced := a.cfg.DeliverGrace, ctx.Done()
 	if hard {
 		grace, forced = a.cfg.CancelGrace, nil
 	}

@@ -29,6 +29,9 @@ const (
 	// DefaultDrainGrace is how long a stopping agent lets its runs finish before it
 	// cancels them.
 	DefaultDrainGrace = 5 * time.Minute
+	// DefaultDeliverGrace is how long a stopping agent keeps trying to deliver the
+	// states and logs it owes, after its runs have ended.
+	DefaultDeliverGrace = 30 * time.Second
 	// DefaultCancelGrace is the time between SIGTERM and SIGKILL when a run is stopped.
 	DefaultCancelGrace = 10 * time.Second
 	// DefaultCancelCheck is how often the backend is asked which runs are Cancelling.
@@ -78,9 +81,13 @@ type Config struct {
 	SecretNames []string
 	// SecretDirs hold one file per secret; they are searched when Deps.Secrets is nil.
 	SecretDirs []string
-	// DrainGrace is how long Stop lets runs finish before cancelling them, and how long
-	// the agent then tries to deliver the states it owes; DefaultDrainGrace when 0.
+	// DrainGrace is how long Stop lets runs finish before cancelling them;
+	// DefaultDrainGrace when 0.
 	DrainGrace time.Duration
+	// DeliverGrace is how long a stopping agent then keeps trying to deliver the states
+	// and logs it owes (the cancel grace after a forced shutdown); DefaultDeliverGrace
+	// when 0. It is separate from DrainGrace so a short drain still reports every run.
+	DeliverGrace time.Duration
 	// CancelGrace is the time between SIGTERM and SIGKILL; DefaultCancelGrace when 0.
 	CancelGrace time.Duration
 	// CancelCheck is how often Cancelling runs are looked for; DefaultCancelCheck when
@@ -137,6 +144,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.CancelGrace == 0 {
 		cfg.CancelGrace = DefaultCancelGrace
 	}
+	if cfg.DeliverGrace == 0 {
+		cfg.DeliverGrace = DefaultDeliverGrace
+	}
 	if cfg.CancelCheck == 0 {
 		cfg.CancelCheck = DefaultCancelCheck
 	}
@@ -162,7 +172,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	for _, d := range []struct {
 		name  string
 		value time.Duration
-	}{{"drain grace", cfg.DrainGrace}, {"cancel grace", cfg.CancelGrace}, {"cancel check interval", cfg.CancelCheck}, {"health window", cfg.HealthWindow}} {
+	}{{"drain grace", cfg.DrainGrace}, {"deliver grace", cfg.DeliverGrace}, {"cancel grace", cfg.CancelGrace}, {"cancel check interval", cfg.CancelCheck}, {"health window", cfg.HealthWindow}} {
 		if d.value < 0 {
 			errs = append(errs, fmt.Errorf("the %s is %s: use a positive duration", d.name, d.value))
 		}

@@ -35,9 +35,9 @@ func TestSupervisordStopWaitFollowsDrainGrace(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "stopwaitsecs=315"},
-		{[]string{"--drain-grace", "2m"}, "stopwaitsecs=135"},
-		{[]string{"--drain-grace=10s"}, "stopwaitsecs=25"},
+		{nil, "stopwaitsecs=345"},
+		{[]string{"--drain-grace", "2m"}, "stopwaitsecs=165"},
+		{[]string{"--drain-grace=10s"}, "stopwaitsecs=55"},
 	} {
 		if conf := Supervisord("outpost", tc.args, nil); !strings.Contains(conf, "\n"+tc.want+"\n") {
 			t.Errorf("args %q: want %s in\n%s", tc.args, tc.want, conf)
@@ -53,7 +53,7 @@ func TestSystemdUnit(t *testing.T) {
 		if diff := cmp.Diff(want, systemdSplit(t, line)); diff != "" {
 			t.Errorf("ExecStart does not split back into the arguments (-want +got):\n%s\n%s", diff, line)
 		}
-		for _, must := range []string{"Restart=on-failure", "TimeoutStopSec=75", "KillMode=mixed", "KillSignal=SIGTERM", "User=outpost", "WantedBy=multi-user.target"} {
+		for _, must := range []string{"Restart=on-failure", "TimeoutStopSec=105", "KillMode=mixed", "KillSignal=SIGTERM", "User=outpost", "WantedBy=multi-user.target"} {
 			if !strings.Contains(unit, "\n"+must+"\n") {
 				t.Errorf("unit lacks %q:\n%s", must, unit)
 			}

@@ -51,9 +51,10 @@ WantedBy=multi-user.target
 `, user, strings.Join(words, " "), stop)
 }
 
-// stopMargin is added to the drain grace, so the agent has time to stop the runs it
-// cancels after the grace before the service manager kills everything.
-const stopMargin = 15 * time.Second
+// stopMargin is added to the drain grace, so that after it the agent has time to stop
+// the runs it cancels (the cancel grace, 10 s by default) and deliver their states (30 s)
+// before the service manager kills everything.
+const stopMargin = 45 * time.Second
 
 // stopWait reads --drain-grace from args (default 30 s) for supervisord's stopwaitsecs.
 func stopWait(args []string) int {
