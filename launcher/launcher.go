@@ -46,6 +46,12 @@ type Spec struct {
 	// Labels and Image are for container launchers; local ignores them.
 	Labels map[string]string
 	Image  string
+	// Ports and HostConfig are for the Docker launcher; others ignore them. Ports are the
+	// run config's container ports, exposed and published on random host ports.
+	// HostConfig is the run config's host_config (docker-py create_host_config keyword
+	// arguments, numbers as json.Number), merged over the launcher's own settings.
+	Ports      []int
+	HostConfig map[string]any
 }
 
 // Result is how a run's process ended.

@@ -27,7 +27,7 @@ func (s *suite) envCases() []testCase {
 			}
 		}}
 	}
-	return []testCase{
+	cases := []testCase{
 		exactly("nil is empty, not the agent's", nil),
 		exactly("empty", []string{}),
 		exactly("exactly Spec.Env", []string{
@@ -62,4 +62,17 @@ func (s *suite) envCases() []testCase {
 			}
 		}},
 	}
+	if s.tools.CreatesWorkDir {
+		// launchErrorCases checks the error of a launcher that refuses a missing dir.
+		cases = append(cases, testCase{"missing working dir is created", func(t *testing.T) {
+			dir := path.Join(s.tools.WorkDir(t), "no-such-dir")
+			sp, out := s.spec("pwd")
+			sp.Dir = dir
+			assertResult(t, s.run(t, sp), 0, "")
+			if got := strings.TrimSuffix(out.String(), "\n"); got != dir {
+				t.Errorf("child ran in %q, want %q, created by the runtime", got, dir)
+			}
+		}})
+	}
+	return cases
 }

@@ -10,6 +10,7 @@ package launchertest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,6 +50,14 @@ type Tools struct {
 	// container runtime does: it reports any status above 128 as death by a signal, so
 	// an exit(137) reads as SIGKILL.
 	SignalFromStatus bool
+	// CreatesWorkDir is set for a runtime that creates a missing Spec.Dir, as Docker
+	// does for a container's working directory: the suite then expects the run to start
+	// there instead of failing with launcher.ErrWorkDirNotFound.
+	CreatesWorkDir bool
+	// SeparateStreams is set for a runtime that carries stdout and stderr apart, as a
+	// container engine does: the order between the two streams is lost on the way, so
+	// the suite checks the order within each stream only.
+	SeparateStreams bool
 }
 
 func (tools Tools) validate() error {
@@ -69,13 +78,24 @@ func (tools Tools) validate() error {
 // nothing else in it can run it too, and returns its path in a temporary directory.
 func BuildProgram(tb testing.TB) string {
 	tb.Helper()
-	out := filepath.Join(tb.TempDir(), "testprog")
+	out, err := BuildProgramIn(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// BuildProgramIn builds the test program into dir and returns its path. It is for
+// a TestMain that builds once what every test of the binary shares, such as a
+// container image; tests use BuildProgram.
+func BuildProgramIn(dir string) (string, error) {
+	out := filepath.Join(dir, "testprog")
 	cmd := exec.Command("go", "build", "-o", out, programPackage)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("launchertest: building the test program: %v\n%s", err, b)
+		return "", fmt.Errorf("launchertest: building the test program: %w\n%s", err, b)
 	}
-	return out
+	return out, nil
 }
 
 // Run runs the conformance suite. newLauncher is called once per case.
