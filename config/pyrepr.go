@@ -27,13 +27,25 @@ func PyStr(v any) string {
 
 // PyRepr is Python's repr() of a configuration value: True/False/None, ints,
 // floats in Python's shortest form (30.0, 1e+16), quoted strings, and lists
-// and dicts in Python syntax. Maps are printed with sorted keys, since Go maps
-// have no insertion order. Dates, times and durations print as Python's str()
-// of them rather than as constructor calls.
+// and dicts in Python syntax. A Dict prints in its own order, as Python's dict
+// keeps insertion order; a map prints with sorted keys, since a Go map has no
+// order to keep. Dates, times and durations print as Python's str() of them
+// rather than as constructor calls.
 func PyRepr(v any) string {
 	var b strings.Builder
 	writeRepr(&b, v)
 	return b.String()
+}
+
+// Dict is a Python dict whose keys keep their insertion order, for values
+// decoded from a source that has one (a JSON object read the way json.loads
+// reads it). PyRepr prints it in that order.
+type Dict []DictEntry
+
+// DictEntry is one key of a Dict.
+type DictEntry struct {
+	Key   string
+	Value any
 }
 
 func writeRepr(b *strings.Builder, v any) {
@@ -75,18 +87,24 @@ func writeRepr(b *strings.Builder, v any) {
 			items[i] = s
 		}
 		writeRepr(b, items)
-	case map[string]any:
-		keys := sortedKeys(x)
+	case Dict:
 		b.WriteByte('{')
-		for i, k := range keys {
+		for i, e := range x {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeQuoted(b, k)
+			writeQuoted(b, e.Key)
 			b.WriteString(": ")
-			writeRepr(b, x[k])
+			writeRepr(b, e.Value)
 		}
 		b.WriteByte('}')
+	case map[string]any:
+		keys := sortedKeys(x)
+		d := make(Dict, len(keys))
+		for i, k := range keys {
+			d[i] = DictEntry{Key: k, Value: x[k]}
+		}
+		writeRepr(b, d)
 	case time.Duration:
 		b.WriteString(timedeltaStr(x))
 	case time.Time:

@@ -100,7 +100,7 @@ func (b *envBuilder) setPy(name string, value any) {
 		b.vars[name] = envValue{null: true}
 		return
 	}
-	b.set(name, PyStr(value))
+	b.set(name, pyStr(value))
 }
 
 func (b *envBuilder) has(name string) bool {
@@ -183,7 +183,7 @@ func (in RunEnvInput) applyUserLayers(b *envBuilder) error {
 	}
 	for _, name := range sortedKeys(in.RunConfigEnv) { // sorted: the same error every time
 		value := in.RunConfigEnv[name]
-		if err := checkEnvVar(name, PyStr(value)); err != nil {
+		if err := checkEnvVar(name, pyStr(value)); err != nil {
 			return fmt.Errorf("run config env: %w", err)
 		}
 		b.setPy(name, value)

@@ -53,8 +53,8 @@ func TestPyStrMatchesPythonStrOfJSON(t *testing.T) {
 		if err != nil {
 			t.Fatalf("decodeValue(%s): %v", tt.json, err)
 		}
-		if got := PyStr(v); got != tt.want {
-			t.Errorf("PyStr(%s) = %s, want %s", tt.json, got, tt.want)
+		if got := pyStr(v); got != tt.want {
+			t.Errorf("pyStr(%s) = %s, want %s", tt.json, got, tt.want)
 		}
 	}
 }
@@ -73,6 +73,10 @@ func TestPyReprOfGoValues(t *testing.T) {
 		{"float64", 3.0, `3.0`},
 		{"int64", int64(-7), `-7`},
 		{"nil", nil, `None`},
+		{"label with undecodable byte", []string{"a\xffb"}, `['a\udcffb']`},
+		{"numbers nested in a map", map[string]any{"n": []any{json.Number("1e16"), json.Number("-0")}}, `{'n': [1e+16, 0]}`},
+		{"object keeps its order in a list", []any{Object{{"z", json.Number("2.50")}, {"a", nil}}}, `[{'z': 2.5, 'a': None}]`},
+		{"number that is not one", json.Number("x1"), `x1`},
 	}
 	for _, tt := range tests {
 		if got := PyRepr(tt.v); got != tt.want {

@@ -28,8 +28,9 @@ type RunConfig interface {
 }
 
 // In every run config, Env is nil when the run config has none (Prefect's None); its
-// values are any JSON value (see Object and PyStr). Labels are sorted and unique, since
-// Prefect holds them as a set.
+// values are any JSON value (json.Number numbers, []any arrays, Object objects), which a
+// flow run gets as Python's str() of them. Labels are sorted and unique, since Prefect
+// holds them as a set.
 
 // LocalRun runs a flow as a process on the agent's host.
 type LocalRun struct {

@@ -221,7 +221,7 @@ func (f fields) pyText(name string) (string, error) {
 		if err != nil {
 			return "", f.typeError(name, "a string, a number or null")
 		}
-		return PyStr(v), nil
+		return pyStr(v), nil
 	}
 	return "", f.typeError(name, "a string, a number or null")
 }
@@ -244,7 +244,7 @@ func (f fields) env(name string) (map[string]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: env %q: %w", f.where, k, err)
 		}
-		if err := checkEnvVar(k, PyStr(val)); err != nil {
+		if err := checkEnvVar(k, pyStr(val)); err != nil {
 			return nil, fmt.Errorf("%s: env: %w", f.where, err)
 		}
 		env[k] = val
