@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -30,52 +28,25 @@ func SignalGroup(pgid int, sig syscall.Signal) error {
 	return fmt.Errorf("process: sending %s to process group %d: %w", unix.SignalName(sig), pgid, err)
 }
 
-// GroupMembers returns the pids of the live processes in group pgid. Zombies are left
-// out: they have ended and only wait for their parent to reap them, which for an
-// orphan is init's job, not ours.
-func GroupMembers(pgid int) ([]int, error) {
+// GroupGone reports whether no process at all, not even a zombie, has group id pgid,
+// by kill(-pgid, 0). The kernel checks the whole group at one instant, so true proves
+// the group empty, whatever became of the id before. False proves little: it is the
+// answer for as long as the group's leader is an unreaped zombie (or any member is a
+// zombie), and once the leader is reaped the freed id may belong to an unrelated
+// process that made itself a group leader. Use it to skip a scan once the leader is
+// reaped, never as a reason to signal the group.
+func GroupGone(pgid int) (bool, error) {
 	if err := validGroup(pgid); err != nil {
-		return nil, err
+		return false, err
 	}
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil, fmt.Errorf("process: listing /proc to find the members of process group %d: %w", pgid, err)
+	err := unix.Kill(-pgid, 0)
+	switch {
+	case errors.Is(err, unix.ESRCH):
+		return true, nil
+	case err == nil, errors.Is(err, unix.EPERM): // EPERM: a member we may not signal
+		return false, nil
 	}
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue // not a process directory
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue // the process ended since ReadDir
-		}
-		state, group, ok := parseStat(string(stat))
-		if ok && group == pgid && state != 'Z' && state != 'X' {
-			pids = append(pids, pid)
-		}
-	}
-	return pids, nil
-}
-
-// parseStat returns the state and process group from the text of /proc/PID/stat:
-// "pid (comm) state ppid pgrp ...". The command name may hold spaces and parentheses,
-// so the fields are counted from its last closing parenthesis.
-func parseStat(stat string) (state byte, pgid int, ok bool) {
-	end := strings.LastIndexByte(stat, ')')
-	if end < 0 {
-		return 0, 0, false
-	}
-	fields := strings.Fields(stat[end+1:])
-	if len(fields) < 3 || len(fields[0]) != 1 {
-		return 0, 0, false
-	}
-	pgid, err := strconv.Atoi(fields[2])
-	if err != nil {
-		return 0, 0, false
-	}
-	return fields[0][0], pgid, true
+	return false, fmt.Errorf("process: checking whether process group %d still exists: %w", pgid, err)
 }
 
 // WaitExit blocks until the child pid has ended, without reaping it. The zombie that

@@ -1,7 +1,9 @@
 package process
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -22,6 +24,17 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	case "exit3":
 		os.Exit(3)
+	case "fork":
+		// Start a child in this group that blocks like "block", print its pid, then block.
+		child := exec.Command(os.Args[0])
+		child.Env = []string{helperEnv + "=block"}
+		child.Stdin = os.Stdin
+		if err := child.Start(); err != nil {
+			os.Exit(2)
+		}
+		fmt.Println(child.Process.Pid)
+		_, _ = os.Stdin.Read(make([]byte, 1))
+		os.Exit(0)
 	}
 	os.Exit(2)
 }
@@ -74,6 +87,10 @@ func TestGroupLifecycle(t *testing.T) {
 	if err := WaitExit(pgid); err != nil {
 		t.Fatal(err)
 	}
+	// The zombie leader still holds the group id: the kernel cannot tell it is empty.
+	if gone, err := GroupGone(pgid); err != nil || gone {
+		t.Fatalf("GroupGone with an unreaped leader = %v, %v; want false", gone, err)
+	}
 	// The leader is now an unreaped zombie: not a member, but its status is still there.
 	members, err = GroupMembers(pgid)
 	if err != nil {
@@ -92,6 +109,10 @@ func TestGroupLifecycle(t *testing.T) {
 		t.Fatalf("ExitStatus = %d, %q; want 137, SIGKILL", code, sig)
 	}
 
+	// Reaped, the leader no longer holds the group id, and nothing else ever had it.
+	if gone, err := GroupGone(pgid); err != nil || !gone {
+		t.Fatalf("GroupGone after the leader was reaped = %v, %v; want true", gone, err)
+	}
 	// The group is gone now: signalling it is not an error.
 	if err := SignalGroup(pgid, syscall.SIGTERM); err != nil {
 		t.Fatalf("SignalGroup on an ended group = %v, want nil", err)
@@ -115,6 +136,12 @@ func TestRefusesSpecialGroups(t *testing.T) {
 		if _, err := GroupMembers(pgid); err == nil {
 			t.Errorf("GroupMembers(%d) = nil error, want a refusal", pgid)
 		}
+		if _, err := GroupGone(pgid); err == nil {
+			t.Errorf("GroupGone(%d) = nil error, want a refusal", pgid)
+		}
+		if _, err := NewScanner().Members(context.Background(), pgid); err == nil {
+			t.Errorf("Scanner.Members(%d) = nil error, want a refusal", pgid)
+		}
 	}
 }
 
@@ -127,13 +154,19 @@ func TestParseStat(t *testing.T) {
 	}{
 		{"plain", "123 (sleep) S 1 123 123 0 -1", 'S', 123, true},
 		{"spaces and parens in comm", "77 (a) b (c) Z 5 42 42 0", 'Z', 42, true},
+		{"cut after the group", "77 (x) R 5 42", 'R', 42, true},
+		{"newline after the group", "77 (x) R 5 42\n", 'R', 42, true},
+		{"kernel thread", "2 (kthreadd) S 0 0 0 0 -1", 'S', 0, true},
+		{"long state", "77 (x) RS 5 42", 0, 0, false},
+		{"negative group", "77 (x) R 5 -4", 0, 0, false},
+		{"group too long", "77 (x) R 5 12345678901", 0, 0, false},
 		{"no comm", "77 S 5 42", 0, 0, false},
 		{"truncated", "77 (x) R 5", 0, 0, false},
 		{"bad group", "77 (x) R 5 abc", 0, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			state, pgid, ok := parseStat(tt.stat)
+			state, pgid, ok := parseStat([]byte(tt.stat))
 			if state != tt.state || pgid != tt.pgid || ok != tt.ok {
 				t.Fatalf("parseStat(%q) = %q, %d, %v; want %q, %d, %v", tt.stat, state, pgid, ok, tt.state, tt.pgid, tt.ok)
 			}

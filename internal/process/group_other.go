@@ -13,8 +13,11 @@ func GroupAttr() (*syscall.SysProcAttr, error) { return nil, ErrUnsupported }
 // SignalGroup returns ErrUnsupported: process groups are only supported on Linux.
 func SignalGroup(pgid int, sig syscall.Signal) error { return ErrUnsupported }
 
-// GroupMembers returns ErrUnsupported: process groups are only supported on Linux.
-func GroupMembers(pgid int) ([]int, error) { return nil, ErrUnsupported }
+// GroupGone returns ErrUnsupported: process groups are only supported on Linux.
+func GroupGone(pgid int) (bool, error) { return false, ErrUnsupported }
+
+// scanGroups returns ErrUnsupported: only Linux lists its processes in /proc.
+func scanGroups(hint int) (groups, error) { return nil, ErrUnsupported }
 
 // WaitExit returns ErrUnsupported: process groups are only supported on Linux.
 func WaitExit(pid int) error { return ErrUnsupported }

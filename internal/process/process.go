@@ -1,6 +1,7 @@
 // Package process holds the operating-system side of running a flow run as a process
 // group: starting a child as the leader of its own group, signalling the whole group,
-// finding which processes are still in it, and decoding how the leader ended.
+// finding which processes are still in it, and decoding how the leader ended. Finding
+// members means reading /proc; a Scanner shares those passes among many groups.
 //
 // A run's process group, not its first process, is the unit Outpost starts and stops:
 // shells and Python runners start children that a signal to one pid would orphan.

@@ -19,11 +19,13 @@ import (
 // start to Wait's result; Stop and that goroutine share the group's teardown through
 // terminate, which runs once.
 type handle struct {
-	cmd  *exec.Cmd
-	pid  int // also the process group id
-	opts options
+	cmd     *exec.Cmd
+	pid     int // also the process group id
+	opts    options
+	scanner *process.Scanner // the launcher's, shared by all its runs
 
-	exited chan struct{} // closed when the leader has ended (its zombie not yet reaped)
+	exited       chan struct{} // closed when the leader has ended (its zombie not yet reaped)
+	leaderReaped bool          // the leader was reaped early, as waiting for it failed; written before exited is closed
 
 	stopOnce  sync.Once
 	groupGone chan struct{} // closed when no live process is left in the group
@@ -33,11 +35,12 @@ type handle struct {
 	result launcher.Result
 }
 
-func newHandle(cmd *exec.Cmd, opts options) *handle {
+func newHandle(cmd *exec.Cmd, opts options, scanner *process.Scanner) *handle {
 	return &handle{
 		cmd:       cmd,
 		pid:       cmd.Process.Pid,
 		opts:      opts,
+		scanner:   scanner,
 		exited:    make(chan struct{}),
 		groupGone: make(chan struct{}),
 		done:      make(chan struct{}),
@@ -89,12 +92,11 @@ func (h *handle) supervise(pr *os.File, red *secrets.Redactor) {
 	go func() { outDone <- copyOutput(red, pr, h.groupGone, h.opts.drainTimeout) }()
 
 	var errs []error
-	reaped := false
 	if err := process.WaitExit(h.pid); err != nil {
 		// Without the zombie's hold on the group id, reap now and clean up regardless.
 		errs = append(errs, err)
 		_ = h.cmd.Wait()
-		reaped = true
+		h.leaderReaped = true
 	}
 	close(h.exited)
 
@@ -104,7 +106,7 @@ func (h *handle) supervise(pr *os.File, red *secrets.Redactor) {
 	<-h.groupGone
 	errs = append(errs, h.groupErr)
 
-	if !reaped {
+	if !h.leaderReaped {
 		_ = h.cmd.Wait() // its error is the exit status, decoded below
 	}
 	res := launcher.Result{ExitCode: -1}

@@ -45,8 +45,9 @@ const (
 	DefaultKillTimeout  = 10 * time.Second
 )
 
-// Clock is the time source for the waits of a stop: grace periods and the polling of
-// the group. Tests inject one to end a grace period at will.
+// Clock is the time source for the waits of a stop: grace periods, the checks of the
+// group and the rests between passes over /proc. Tests inject one to end a grace
+// period at will.
 type Clock interface {
 	After(d time.Duration) <-chan time.Time
 }
@@ -80,12 +81,16 @@ func WithDrainTimeout(d time.Duration) Option { return func(o *options) { o.drai
 // the kernel outlives SIGKILL that long.
 func WithKillTimeout(d time.Duration) Option { return func(o *options) { o.killTimeout = d } }
 
-// WithClock sets the clock for grace periods and polling (the real one by default).
+// WithClock sets the clock for grace periods and checks (the real one by default).
 func WithClock(c Clock) Option { return func(o *options) { o.clock = c } }
 
 // Launcher starts runs as local process groups. The zero value is not usable; call New.
 type Launcher struct {
 	opts options
+	// scanner tells its runs what is left in their groups. Shared, it lets runs that end
+	// or stop together share the passes over /proc, whose cost grows with the host's
+	// processes, among them the runs' own.
+	scanner *process.Scanner
 }
 
 // New returns a Launcher.
@@ -99,7 +104,7 @@ func New(opts ...Option) *Launcher {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Launcher{opts: o}
+	return &Launcher{opts: o, scanner: process.NewScanner(process.WithScanClock(o.clock))}
 }
 
 // Launch starts s as the leader of a new process group. ctx bounds only the start.
@@ -151,7 +156,7 @@ func (l *Launcher) Launch(ctx context.Context, s launcher.Spec) (launcher.Handle
 	}
 	red := secrets.NewRedactor(out)
 	red.Add(s.Redact...)
-	h := newHandle(cmd, l.opts)
+	h := newHandle(cmd, l.opts, l.scanner)
 	go h.supervise(pr, red)
 	return h, nil
 }

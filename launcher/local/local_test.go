@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -163,6 +164,51 @@ func TestStopGraceFromClock(t *testing.T) {
 	}
 	if res := waitFor(t, h); res.Signal != "SIGKILL" {
 		t.Errorf("result = %v, want killed by SIGKILL once the clock ended the grace", res)
+	}
+}
+
+// TestOnePassPerRun: a run that leaves nothing behind costs one pass over /proc,
+// whether its leader exits or is stopped.
+func TestOnePassPerRun(t *testing.T) {
+	prog := launchertest.BuildProgram(t)
+	tests := []struct {
+		name   string
+		mode   string
+		stop   bool
+		signal string
+	}{
+		{"exits", "print", false, ""},
+		{"stopped", "sleep", true, "SIGTERM"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var passes atomic.Int32
+			l := New()
+			l.scanner = process.NewScanner(process.WithScanHook(func() { passes.Add(1) }))
+			out := &lineWriter{ready: make(chan struct{})}
+			h, err := l.Launch(context.Background(), launcher.Spec{Argv: []string{prog, tt.mode, "ready"}, Output: out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			select {
+			case <-out.ready:
+			case <-ctx.Done():
+				t.Fatal("the program never got ready")
+			}
+			if tt.stop {
+				if err := h.Stop(ctx, time.Hour); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if res := waitFor(t, h); res.Signal != tt.signal || res.Err != nil {
+				t.Errorf("result = %+v, want ended by signal %q with no error", res, tt.signal)
+			}
+			if got := passes.Load(); got != 1 {
+				t.Errorf("the run took %d passes over /proc, want 1", got)
+			}
+		})
 	}
 }
 
