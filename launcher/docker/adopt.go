@@ -3,7 +3,6 @@ package docker
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
@@ -13,21 +12,14 @@ import (
 	"github.com/outposthq/outpost/launcher"
 )
 
-// Adopted is a container of this agent that an earlier agent process left behind.
-type Adopted struct {
-	// RunID is the flow run's id, from the io.prefect.flow-run-id label.
-	RunID       string
-	ContainerID string
-	// Labels are the container's labels, io.prefect.flow-name among them.
-	Labels map[string]string
-	// Handle follows the container as Launch's do: Wait reports its exit code once it
-	// exited and was removed; Stop stops it.
-	Handle launcher.Handle
-}
+// Adopted and OutputFunc are the launcher package's; the docker launcher implements
+// launcher.Adopter.
+type (
+	Adopted    = launcher.Adopted
+	OutputFunc = launcher.OutputFunc
+)
 
-// OutputFunc says where the output of an adopted run goes, and which secrets must not
-// reach it. A nil OutputFunc, or a nil writer, discards the output.
-type OutputFunc func(runID string) (out io.Writer, redact []string)
+var _ launcher.Adopter = (*Launcher)(nil)
 
 // Adopt finds the containers this agent left behind, such as before a restart: those
 // labelled with its AgentID and io.outpost.managed=true, running or not. Each comes

@@ -71,6 +71,12 @@ func (l *Launcher) plan(s launcher.Spec) (plan, error) {
 	if err := h.applyHostConfig(s.HostConfig); err != nil {
 		return plan{}, err
 	}
+	// host.docker.internal is for a container with a network of its own. On the host's
+	// network it means nothing (the host is localhost there) and engines may refuse the
+	// mapping, so it goes, unless the run config's host_config asked for extra_hosts.
+	if _, own := s.HostConfig["extra_hosts"]; h.hc.NetworkMode.IsHost() && !own {
+		h.hc.ExtraHosts = nil
+	}
 	if h.keep {
 		cfg.Labels[LabelKeep] = "true"
 	}

@@ -82,3 +82,33 @@ func TestSetInit(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanHostNetwork: on the host's network there is no host.docker.internal mapping,
+// whether the agent's first network or the run config chose it, unless the run config
+// asks for extra hosts itself.
+func TestPlanHostNetwork(t *testing.T) {
+	gateway := []string{"host.docker.internal:host-gateway"}
+	tests := []struct {
+		name     string
+		networks []string
+		hc       map[string]any
+		want     []string
+	}{
+		{"default bridge", nil, nil, gateway},
+		{"a network of the agent", []string{"front"}, nil, gateway},
+		{"the agent on host", []string{"host"}, nil, nil},
+		{"the run config on host", nil, map[string]any{"network_mode": "host"}, nil},
+		{"the run config back on bridge", []string{"host"}, map[string]any{"network_mode": "bridge"}, gateway},
+		{"the run config's own extra hosts", []string{"host"}, map[string]any{"extra_hosts": map[string]any{"db": "10.0.0.5"}}, []string{"db:10.0.0.5"}},
+	}
+	for _, tt := range tests {
+		l := &Launcher{opts: Options{AgentID: "agent-1", Networks: tt.networks}, hostGateway: true}
+		p, err := l.plan(launcher.Spec{RunID: "run-1", Argv: []string{"true"}, Image: "img:1", HostConfig: tt.hc})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !slices.Equal(p.host.hc.ExtraHosts, tt.want) {
+			t.Errorf("%s: extra hosts %q, want %q (network mode %q)", tt.name, p.host.hc.ExtraHosts, tt.want, p.host.hc.NetworkMode)
+		}
+	}
+}

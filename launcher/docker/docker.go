@@ -13,10 +13,11 @@
 //  3. The container is created with the Spec's image, command, environment, working
 //     directory and labels (plus io.prefect.flow-run-id, io.outpost.agent-id and
 //     io.outpost.managed=true), the agent's volumes, host.docker.internal mapped to
-//     the host, the run config's ports and host_config, and an init process as PID 1
-//     (docker run --init) so that signals reach the run and orphans are reaped. Its
-//     name is the slug of the run's name, with -1, -2, ... on a name conflict. The
-//     first network is set at create time, the others are connected before start.
+//     the host (unless on the host's network), the run config's ports and
+//     host_config, and an init process as PID 1 (docker run --init) so that signals
+//     reach the run and orphans are reaped. Its name is the slug of the run's name,
+//     with -1, -2, ... on a name conflict. The first network is set at create time,
+//     the others are connected before start.
 //  4. A command the image lacks fails the launch with launcher.ErrCommandNotFound,
 //     checked in the created container: under an init the start itself succeeds. A
 //     missing working directory is created by the engine, as docker run -w does.
@@ -49,14 +50,15 @@ import (
 	"github.com/moby/moby/client"
 	"go.uber.org/zap"
 
+	"github.com/outposthq/outpost/launcher"
 	"github.com/outposthq/outpost/runconfig"
 )
 
 // Labels the launcher puts on what it creates.
 const (
-	LabelFlowRunID = "io.prefect.flow-run-id"
-	LabelFlowName  = "io.prefect.flow-name"
-	LabelFlowID    = "io.prefect.flow-id"
+	LabelFlowRunID = launcher.LabelFlowRunID
+	LabelFlowName  = launcher.LabelFlowName
+	LabelFlowID    = launcher.LabelFlowID
 	LabelAgentID   = "io.outpost.agent-id"
 	LabelManaged   = "io.outpost.managed"
 	// LabelKeep marks a container whose run config asked for auto_remove: false; it is
@@ -203,6 +205,17 @@ func (l *Launcher) connect(ctx context.Context) error {
 	}
 	l.log.Debug("connected to the Docker engine", zap.String("host", l.api.DaemonHost()),
 		zap.String("engine_version", ver.Version), zap.String("api_version", l.api.ClientVersion()))
+	return nil
+}
+
+// Ping reports whether the engine answers, with what to check when it does not. The
+// agent's health check asks it.
+func (l *Launcher) Ping(ctx context.Context) error {
+	cctx, cancel := l.callCtx(ctx)
+	defer cancel()
+	if _, err := l.api.Ping(cctx, client.PingOptions{}); err != nil {
+		return l.unreachable(err)
+	}
 	return nil
 }
 
