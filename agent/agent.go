@@ -107,6 +107,7 @@ func New(cfg Config, deps Deps) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
+	engine, _ := deps.Launcher.(pinger)
 	a := &Agent{
 		cfg:     cfg,
 		deps:    deps,
@@ -114,7 +115,7 @@ func New(cfg Config, deps Deps) (*Agent, error) {
 		metrics: m,
 		runs:    newRunSet(cfg.Concurrency),
 		outbox:  newOutbox(),
-		health:  &health{window: cfg.HealthWindow},
+		health:  &health{window: cfg.HealthWindow, engine: engine, log: deps.Logger},
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 	}
@@ -179,6 +180,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if w, ok := backend.(RunWaiter); ok {
 		loops.Go(func() { a.longPollLoop(claimCtx, w) })
 	}
+	a.adopt(claimCtx)
 	a.pollLoop(claimCtx, runCtx)
 	endClaiming()
 	return a.shutdown(ctx, abortRuns)

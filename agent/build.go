@@ -8,20 +8,30 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/outposthq/outpost/api"
 	"github.com/outposthq/outpost/launcher"
 	"github.com/outposthq/outpost/runconfig"
 	"github.com/outposthq/outpost/secrets"
 )
 
-// launchSpec builds what the launcher needs to start a claimed run: its command, its
-// environment (the local contract, spec §4.3, with the secrets it needs), its working
-// directory, and every value the output must never show. An error is the run's Failed
-// message, so it names what is wrong and never a secret's value.
+// launchSpec builds what the launcher needs to start a claimed run, by the contract of
+// the agent's type. An error is the run's Failed message, so it names what is wrong
+// and never a secret's value.
 func (a *Agent) launchSpec(ctx context.Context, r *run) (launcher.Spec, error) {
-	meta := r.meta
+	if a.cfg.Type == TypeDocker {
+		return a.dockerSpec(ctx, r.meta)
+	}
+	return a.localSpec(ctx, r.meta)
+}
+
+// localSpec builds a local process: its command, its environment (the local contract,
+// spec §4.3, with the secrets it needs), its working directory, and every value the
+// output must never show.
+func (a *Agent) localSpec(ctx context.Context, meta api.FlowRunMeta) (launcher.Spec, error) {
 	storage, err := runconfig.DecodeStorage(meta.Flow.Storage)
 	if err != nil {
 		return launcher.Spec{}, err
@@ -75,6 +85,20 @@ func (a *Agent) launchSpec(ctx context.Context, r *run) (launcher.Spec, error) {
 		return launcher.Spec{}, fmt.Errorf("build the environment of flow run %s: %w", meta.ID, err)
 	}
 	environ := env.Environ()
+	return launcher.Spec{
+		RunID:   meta.ID,
+		RunName: meta.Name,
+		Argv:    a.command(meta.Flow.CoreVersion),
+		Env:     environ,
+		Dir:     cmp.Or(dir, a.deps.Cwd),
+		Redact:  a.redactions(environ, redact),
+	}, nil
+}
+
+// redactions is every value a run's output must never show: its secrets' values (and
+// their injected forms), the values of its secret-looking variables, and the API key.
+func (a *Agent) redactions(environ, secretValues []string) []string {
+	redact := slices.Clone(secretValues)
 	for _, kv := range environ {
 		if name, value, ok := strings.Cut(kv, "="); ok && secrets.SecretLooking(name) {
 			redact = append(redact, value)
@@ -84,23 +108,30 @@ func (a *Agent) launchSpec(ctx context.Context, r *run) (launcher.Spec, error) {
 		redact = append(redact, key)
 	}
 	slices.Sort(redact)
-	return launcher.Spec{
-		RunID:   meta.ID,
-		RunName: meta.Name,
-		Argv:    a.command(meta.Flow.CoreVersion),
-		Env:     environ,
-		Dir:     cmp.Or(dir, a.deps.Cwd),
-		Redact:  slices.Compact(redact),
-	}, nil
+	return slices.Compact(redact)
 }
 
 // command is `outpost execute flow-run` for native flows (this very binary) and
 // Prefect's `prefect execute flow-run` for the others.
 func (a *Agent) command(coreVersion string) []string {
 	if runconfig.IsNative(coreVersion) {
-		return []string{a.deps.Executable, "execute", "flow-run"}
+		return a.nativeArgs(a.deps.Executable)
 	}
 	return runconfig.LocalCommand(coreVersion)
+}
+
+// nativeArgs is `outpost execute flow-run` with a cancel grace inside the agent's own.
+// When the agent stops a run it SIGKILLs the flow-run process's group once its grace is
+// over; the flow's command runs in a group of its own, which the flow-run process must
+// have killed by then, or that group would survive it, orphaned.
+func (a *Agent) nativeArgs(executable string) []string {
+	return []string{executable, "execute", "flow-run", "--cancel-grace", flowRunGrace(a.cfg.CancelGrace).String()}
+}
+
+// flowRunGrace leaves the flow-run process part of the agent's grace (up to two
+// seconds) to kill its command and report the run's final state.
+func flowRunGrace(agentGrace time.Duration) time.Duration {
+	return agentGrace - min(agentGrace/2, 2*time.Second)
 }
 
 // runSecrets resolves the secrets the run needs (its storage's token, storage.secrets,

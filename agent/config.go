@@ -53,7 +53,10 @@ const (
 // flags, environment and configuration files into it.
 type Config struct {
 	Name string // cloud.agent.name; DefaultName when empty
-	Type string // TypeLocal (default); registered as the agent's type
+	// Type is TypeLocal (the default) or TypeDocker, registered as the agent's type. It
+	// decides how runs are built, and must match the launcher: TypeDocker takes a
+	// container launcher (one that can Adopt, such as launcher/docker's).
+	Type string
 	// Labels is the final list: sorted, without duplicates, with the hostname label
 	// appended unless it was disabled. Runs see it in this order.
 	Labels []string
@@ -96,6 +99,21 @@ type Config struct {
 	// HealthWindow is how long the backend may go unanswered before /api/health
 	// reports 503; DefaultHealthWindow when 0.
 	HealthWindow time.Duration
+
+	// For TypeDocker only.
+	//
+	// DefaultImage is the image of runs whose flow names none (no Docker storage, no
+	// DockerRun image), before Prefect's prefecthq/prefect:<core_version>. Native flows
+	// need one: their image must hold the outpost binary on its PATH.
+	DefaultImage string
+	// Networks are the launcher's --network names. They decide the API URL runs are
+	// given (ContainerAPIURL: "localhost" becomes apollo on prefect-server, else
+	// host.docker.internal), and a first network "host" means host networking, where
+	// the URL is given as is.
+	Networks []string
+	// ServerPort is config.server.port, the port of a rewritten "localhost" API URL;
+	// 0 is 4200.
+	ServerPort int
 
 	// What flow runs are given to reach the backend.
 	Backend  string        // config.backend: "server" or "cloud"; "server" when empty
@@ -154,11 +172,8 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.HealthWindow = DefaultHealthWindow
 	}
 	var errs []error
-	switch {
-	case cfg.Type == TypeDocker:
-		errs = append(errs, errors.New("agent type DockerAgent needs the Docker launcher, which this build does not have yet: use LocalAgent"))
-	case cfg.Type != TypeLocal:
-		errs = append(errs, fmt.Errorf("agent type %q is unknown: use %s", cfg.Type, TypeLocal))
+	if cfg.Type != TypeLocal && cfg.Type != TypeDocker {
+		errs = append(errs, fmt.Errorf("agent type %q is unknown: use %s or %s", cfg.Type, TypeLocal, TypeDocker))
 	}
 	if cfg.APIURL == "" {
 		errs = append(errs, errors.New("the backend API URL is required: flow runs are given it to report their states"))
@@ -198,6 +213,12 @@ func (d Deps) withDefaults(cfg Config) (Deps, error) {
 	}
 	if d.Launcher == nil {
 		return d, errors.New("agent: a launcher is required")
+	}
+	if _, containers := d.Launcher.(adopter); containers != (cfg.Type == TypeDocker) {
+		if containers {
+			return d, fmt.Errorf("agent: the launcher starts containers, so the agent type must be %s, not %s", TypeDocker, cfg.Type)
+		}
+		return d, fmt.Errorf("agent: agent type %s needs the Docker launcher (or another container launcher); %T is not one", TypeDocker, d.Launcher)
 	}
 	if d.Logger == nil {
 		d.Logger = zap.NewNop()

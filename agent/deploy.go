@@ -24,7 +24,7 @@ const (
 // it returns. ctx ends when the agent shuts down hard.
 func (a *Agent) deploy(ctx context.Context, r *run) {
 	defer a.release(r)
-	if !a.waitForStart(ctx, r) {
+	if !a.waitForStart(ctx, r) || !a.waitForEngine(ctx, r) {
 		return
 	}
 	id := r.id()

@@ -165,3 +165,16 @@ func TestSortByStart(t *testing.T) {
 		t.Errorf("order = %v, want %v", got, want)
 	}
 }
+
+func TestFlowRunGraceInsideTheAgents(t *testing.T) {
+	for _, tc := range []struct{ agent, want time.Duration }{
+		{10 * time.Second, 8 * time.Second},
+		{2 * time.Second, time.Second},
+		{time.Minute, 58 * time.Second},
+		{0, 0},
+	} {
+		if got := flowRunGrace(tc.agent); got != tc.want {
+			t.Errorf("flowRunGrace(%s) = %s, want %s", tc.agent, got, tc.want)
+		}
+	}
+}
