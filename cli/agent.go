@@ -48,7 +48,7 @@ func agentCommand(e env) *ucli.Command {
 					Action: func(c *ucli.Context) error { return agentInstall(c) },
 				},
 			},
-		}},
+		}, agentDockerCommand(e)},
 	}
 }
 
@@ -274,16 +274,26 @@ func setFlags(c *ucli.Context, skip ...string) []string {
 	var args []string
 	for _, f := range c.Command.Flags {
 		name := f.Names()[0]
-		if !c.IsSet(name) || contains(skip, name) {
+		if contains(skip, name) {
+			continue
+		}
+		if g, ok := f.(*ucli.GenericFlag); ok {
+			// A repeatable flag's short form is a hidden twin sharing its values
+			// (repeatedFlags): they are rendered once, under the long name, whichever
+			// form the user typed. IsSet would miss values given only in the short form.
+			if !g.Hidden {
+				for _, v := range repeatedValues(c, name) {
+					args = append(args, "--"+name, v)
+				}
+			}
+			continue
+		}
+		if !c.IsSet(name) {
 			continue
 		}
 		switch f.(type) {
 		case *ucli.BoolFlag:
 			args = append(args, fmt.Sprintf("--%s=%t", name, c.Bool(name)))
-		case *ucli.GenericFlag:
-			for _, v := range repeatedValues(c, name) {
-				args = append(args, "--"+name, v)
-			}
 		case *ucli.DurationFlag:
 			args = append(args, "--"+name, c.Duration(name).String())
 		default:

@@ -175,7 +175,12 @@ func TestServerStartSQLite(t *testing.T) {
 	if _, err := os.Stat(dbFile); err != nil {
 		t.Errorf("no SQLite database under the home directory: %v", err)
 	}
+	// /health can answer before the start-up line has been copied from the pipe.
 	for _, want := range []string{`"listening_on":"` + s.url, dbFile} {
+		deadline := time.Now().Add(startupDeadline)
+		for !strings.Contains(s.stderr.String(), want) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond) // polling a condition, with a deadline
+		}
 		if !strings.Contains(s.stderr.String(), want) {
 			t.Errorf("the start-up log does not mention %q:\n%s", want, s.stderr)
 		}
