@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/outposthq/outpost/api"
+
+	"github.com/outposthq/outpost/bench/internal/harness"
 )
 
 // Agent settings chosen for the harness: no limit on runs at once, and a short drain
@@ -25,10 +26,10 @@ type bench struct {
 	opts options
 	say  func(string, ...any)
 
-	server, agent *proc
+	server, agent *harness.Proc
 	apiURL        string
 	client        *api.Client
-	metrics       agentMetrics
+	metrics       harness.Metrics
 	flows         benchFlows
 }
 
@@ -37,56 +38,29 @@ type bench struct {
 // leaks in (no PREFECT__* or OUTPOST_* of the user).
 func (b *bench) env() []string {
 	return []string{
-		"HOME=" + b.ws.dir("home"),
-		"PATH=" + b.ws.dir("path") + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME=" + b.ws.Dir("home"),
+		"PATH=" + b.ws.Dir("path") + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"TMPDIR=" + os.TempDir(),
-		"OUTPOST_BENCH_DIR=" + b.ws.dir("stamps"),
+		"OUTPOST_BENCH_DIR=" + b.ws.Dir("stamps"),
 	}
 }
 
 // start runs the server, registers the flows and runs the agent.
 func (b *bench) start(ctx context.Context) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	b.apiURL = "http://127.0.0.1:" + port
-	b.say("starting outpost server start on %s", b.apiURL)
-	b.server, err = startProc("server", b.ws.outpost, []string{"server", "start", "--host", "127.0.0.1", "--port", port},
-		b.env(), filepath.Join(b.ws.dir("logs"), "server.log"))
-	if err != nil {
-		return err
-	}
-	if err := waitHTTP(ctx, b.server, b.apiURL+"/health"); err != nil {
+	l := harness.Launch{Bin: b.ws.outpost, Env: b.env(), LogDir: b.ws.Dir("logs"), Deadline: startDeadline, Say: b.say}
+	var err error
+	if b.server, b.apiURL, err = l.Server(ctx); err != nil {
 		return err
 	}
 	var tenantID string
-	if b.client, tenantID, err = newClient(b.ws.dir("home"), b.apiURL); err != nil {
+	if b.client, tenantID, err = harness.NewClient(b.ws.Dir("home"), b.apiURL); err != nil {
 		return err
 	}
 	if b.flows, err = registerFlows(ctx, b.client, tenantID); err != nil {
 		return err
 	}
-
-	if port, err = freePort(); err != nil {
-		return err
-	}
-	agentURL := "http://127.0.0.1:" + port
-	b.say("starting outpost agent local start (metrics on %s)", agentURL)
-	b.agent, err = startProc("agent", b.ws.outpost, []string{"agent", "local", "start",
-		"--api", b.apiURL, "--no-hostname-label", "--concurrency", "0", "--agent-address", agentURL,
-		"--drain-grace", agentDrainGrace, "--cancel-grace", agentCancelGrace},
-		b.env(), filepath.Join(b.ws.dir("logs"), "agent.log"))
-	if err != nil {
-		return err
-	}
-	b.metrics = newAgentMetrics(agentURL)
-	if err := waitHTTP(ctx, b.agent, agentURL+"/api/health"); err != nil {
-		return err
-	}
-	// Registered and polling once the first poll is counted.
-	_, err = b.metrics.waitUntil(ctx, startDeadline, 20*time.Millisecond, "the agent's first poll", b.agent.alive,
-		func(s sample) bool { return s.polls() >= 1 })
+	b.agent, b.metrics, err = l.Agent(ctx, "local", b.apiURL,
+		"--drain-grace", agentDrainGrace, "--cancel-grace", agentCancelGrace)
 	return err
 }
 
@@ -124,14 +98,14 @@ func (b *bench) shutdown(rep *report) error {
 	var errs []error
 	if b.agent != nil {
 		b.say("stopping the agent")
-		took, err := b.agent.stop()
-		rep.Shutdown.AgentStopMS = millis(took)
+		took, err := b.agent.Stop(stopDeadline)
+		rep.Shutdown.AgentStopMS = harness.Millis(took)
 		rep.Shutdown.RunsAtStop = rep.Busy.Runs
-		rep.Shutdown.AgentExitCode = b.agent.exitCode()
+		rep.Shutdown.AgentExitCode = b.agent.ExitCode()
 		errs = append(errs, err)
 	}
 	if b.server != nil {
-		_, err := b.server.stop()
+		_, err := b.server.Stop(stopDeadline)
 		errs = append(errs, err)
 	}
 	left, err := b.leftovers()
@@ -151,13 +125,13 @@ type cpuUse struct {
 type cpuMark struct{ agent, server time.Duration }
 
 func (b *bench) markCPU() (cpuMark, error) {
-	agent, err1 := cpuTime(b.agent.pid())
-	server, err2 := cpuTime(b.server.pid())
+	agent, err1 := cpuTime(b.agent.PID())
+	server, err2 := cpuTime(b.server.PID())
 	return cpuMark{agent, server}, errors.Join(err1, err2)
 }
 
 // cpuSince is the CPU time used since start.
 func (b *bench) cpuSince(start cpuMark) (cpuUse, error) {
 	now, err := b.markCPU()
-	return cpuUse{AgentMS: millis(now.agent - start.agent), ServerMS: millis(now.server - start.server)}, err
+	return cpuUse{AgentMS: harness.Millis(now.agent - start.agent), ServerMS: harness.Millis(now.server - start.server)}, err
 }

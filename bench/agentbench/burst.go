@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/outposthq/outpost/internal/process"
+
+	"github.com/outposthq/outpost/bench/internal/harness"
 )
 
 // burstReport is the launch rate of runs created at once.
@@ -43,7 +45,7 @@ type bareReport struct {
 // measureBurst creates -burst runs at once and times them from the first create to the
 // last process start. The agent runs with --concurrency 0, so nothing holds runs back.
 func (b *bench) measureBurst(ctx context.Context) (burstReport, error) {
-	before, err := b.metrics.scrape(ctx)
+	before, err := b.metrics.Scrape(ctx)
 	if err != nil {
 		return burstReport{}, err
 	}
@@ -52,19 +54,19 @@ func (b *bench) measureBurst(ctx context.Context) (burstReport, error) {
 		return burstReport{}, err
 	}
 	start := time.Now()
-	runs, err := createRuns(ctx, b.client, b.flows.exit, b.opts.burst, b.opts.creators)
+	runs, err := harness.CreateRuns(ctx, b.client, b.flows.exit, b.opts.burst, b.opts.Creators)
 	if err != nil {
 		return burstReport{}, err
 	}
 	created := time.Since(start)
-	stamps, err := waitStamps(ctx, b.ws.dir("stamps"), runIDs(runs), b.agent.alive)
+	stamps, err := harness.WaitStamps(ctx, b.ws.Dir("stamps"), runIDs(runs), "flow runs", batchDeadline, b.agent.Alive)
 	if err != nil {
 		return burstReport{}, err
 	}
-	want := before.finished() + len(runs)
+	want := before.Finished() + len(runs)
 	what := fmt.Sprintf("the agent to finish %d flow runs", len(runs))
-	after, err := b.metrics.waitUntil(ctx, batchDeadline, 50*time.Millisecond, what, b.agent.alive,
-		func(s sample) bool { return s.finished() >= want && s.running() == 0 })
+	after, err := b.metrics.WaitUntil(ctx, batchDeadline, 50*time.Millisecond, what, b.agent.Alive,
+		func(s harness.Sample) bool { return s.Finished() >= want && s.Running() == 0 })
 	if err != nil {
 		return burstReport{}, err
 	}
@@ -75,23 +77,23 @@ func (b *bench) measureBurst(ctx context.Context) (burstReport, error) {
 	latencies := make([]time.Duration, len(runs))
 	last := start
 	for i, r := range runs {
-		at := stamps[r.id].at
-		latencies[i] = at.Sub(r.due)
+		at := stamps[r.ID].At
+		latencies[i] = at.Sub(r.Due)
 		if at.After(last) {
 			last = at
 		}
 	}
 	span := last.Sub(start)
-	d := summarize(latencies)
+	d := harness.Summarize(latencies)
 	return burstReport{
 		CPU:        used,
 		Runs:       len(runs),
-		CreateMS:   millis(created),
-		SpanMS:     millis(span),
+		CreateMS:   harness.Millis(created),
+		SpanMS:     harness.Millis(span),
 		RunsPerSec: perSecond(len(runs), span),
-		MedianMS:   millis(d.median),
-		MaxMS:      millis(d.max),
-		Polls:      after.polls() - before.polls(),
+		MedianMS:   harness.Millis(d.Median),
+		MaxMS:      harness.Millis(d.Max),
+		Polls:      after.Polls() - before.Polls(),
 	}, nil
 }
 
@@ -109,9 +111,9 @@ func (b *bench) measureBare(ctx context.Context) (bareReport, error) {
 	return bareReport{
 		Processes:        b.opts.burst,
 		Parallel:         b.opts.parallel,
-		SequentialMS:     millis(seq),
+		SequentialMS:     harness.Millis(seq),
 		SequentialPerSec: perSecond(b.opts.burst, seq),
-		ParallelMS:       millis(par),
+		ParallelMS:       harness.Millis(par),
 		ParallelPerSec:   perSecond(b.opts.burst, par),
 	}, nil
 }
@@ -119,7 +121,7 @@ func (b *bench) measureBare(ctx context.Context) (bareReport, error) {
 // spawnMany runs the stand-in n times, parallel at once, each waited for, and returns
 // the time from the first start to the last stamp.
 func (b *bench) spawnMany(ctx context.Context, name string, n, parallel int) (time.Duration, error) {
-	dir := b.ws.dir("bare")
+	dir := b.ws.Dir("bare")
 	// The later entry wins; clipped, so that the workers' appends never share an array.
 	env := slices.Clip(append(b.env(), "OUTPOST_BENCH_DIR="+dir))
 	ids := make([]string, n)
@@ -145,14 +147,14 @@ func (b *bench) spawnMany(ctx context.Context, name string, n, parallel int) (ti
 	if err := errors.Join(errs...); err != nil {
 		return 0, err
 	}
-	stamps, err := waitStamps(ctx, dir, ids, func() error { return nil })
+	stamps, err := harness.WaitStamps(ctx, dir, ids, "flow runs", batchDeadline, func() error { return nil })
 	if err != nil {
 		return 0, err
 	}
 	last := start
 	for _, s := range stamps {
-		if s.at.After(last) {
-			last = s.at
+		if s.At.After(last) {
+			last = s.At
 		}
 	}
 	return last.Sub(start), nil

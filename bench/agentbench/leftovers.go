@@ -13,13 +13,13 @@ import (
 // caused, and reports them as an error: the agent must leave nothing behind.
 func (b *bench) leftovers() ([]int, error) {
 	groups := map[int]bool{}
-	for _, dir := range []string{b.ws.dir("stamps"), b.ws.dir("bare")} {
+	for _, dir := range []string{b.ws.Dir("stamps"), b.ws.Dir("bare")} {
 		stamps, err := allStamps(dir)
 		if err != nil {
 			return nil, fmt.Errorf("read the stamps to check for processes left behind: %w", err)
 		}
 		for _, s := range stamps {
-			groups[s.pid] = true
+			groups[s.PID] = true
 		}
 	}
 	procs, err := scanProcs()
@@ -40,7 +40,7 @@ func (b *bench) leftovers() ([]int, error) {
 	}
 	err = fmt.Errorf("%d processes of flow runs outlived the agent and were killed now (pids %v)", len(left), left)
 	if b.agent != nil {
-		err = fmt.Errorf("%w\n%s", err, b.agent.logTail())
+		err = fmt.Errorf("%w\n%s", err, b.agent.LogTail())
 	}
 	return left, err
 }

@@ -12,41 +12,24 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"path/filepath"
-	"strings"
-	"syscall"
 	"time"
+
+	"github.com/outposthq/outpost/bench/internal/harness"
 )
 
 // options are the harness's flags.
 type options struct {
-	outpost  string        // the outpost binary; "" builds one
+	harness.Options
 	runs     int           // runs of the latency measurement
 	burst    int           // runs created at once for the launch rate
 	sleepers int           // sleeping runs for the memory reading
 	parallel int           // parallelism of the bare fork/exec comparison
-	creators int           // concurrent create_flow_run callers in a burst
 	idle     time.Duration // idle time before the idle memory reading
-	jsonOut  bool
-	keep     bool // keep the temporary directory (logs, database) for a look afterwards
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "agentbench:", err)
-		os.Exit(1)
-	}
-}
+func main() { harness.Main("agentbench", run) }
 
 // run parses args, measures, and writes the report to stdout; progress goes to
 // progress. Everything it started is stopped and its temporary files removed before
@@ -56,14 +39,14 @@ func run(ctx context.Context, args []string, stdout, progress io.Writer) (err er
 	if err != nil {
 		return err
 	}
-	ws, err := newWorkspace(opts.keep)
+	ws, err := newWorkspace(opts.Keep)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, ws.remove(progress)) }()
+	defer func() { err = errors.Join(err, ws.Remove(progress)) }()
 
-	say := func(format string, a ...any) { fmt.Fprintf(progress, "agentbench: "+format+"\n", a...) }
-	if err := ws.build(ctx, opts.outpost, say); err != nil {
+	say := harness.Sayer(progress, "agentbench")
+	if err := ws.build(ctx, opts.Outpost, say); err != nil {
 		return err
 	}
 	b := &bench{ws: ws, opts: opts, say: say}
@@ -78,58 +61,40 @@ func run(ctx context.Context, args []string, stdout, progress io.Writer) (err er
 	}
 	// The figures stand even when the shutdown went wrong; print them, then say so.
 	rep.Machine = machineInfo()
-	rep.Command = command(args)
-	write := writeTable
-	if opts.jsonOut {
-		write = writeJSON
-	}
-	return errors.Join(write(stdout, rep), stopErr)
+	rep.Command = harness.Command("agentbench", args)
+	return errors.Join(harness.Write(stdout, rep, opts.JSON, writeTable), stopErr)
 }
 
 func parseFlags(args []string, out io.Writer) (options, error) {
 	var o options
-	fs := flag.NewFlagSet("agentbench", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.StringVar(&o.outpost, "outpost", "", "the outpost binary to measure (default: build one from this module)")
+	fs := harness.NewFlagSet("agentbench", out, &o.Options)
 	fs.IntVar(&o.runs, "runs", 200, "flow runs created one after another, for the due-to-started latency")
 	fs.IntVar(&o.burst, "burst", 500, "flow runs created at once, for the launch rate")
 	fs.IntVar(&o.sleepers, "sleepers", 0, "sleeping flow runs for the memory reading (default: the -burst value)")
 	fs.IntVar(&o.parallel, "parallel", 16, "processes at once in the parallel bare fork/exec comparison")
-	fs.IntVar(&o.creators, "creators", 8, "concurrent create_flow_run requests when creating runs at once")
 	fs.DurationVar(&o.idle, "idle", 5*time.Second, "how long the agent idles before the idle memory reading")
-	fs.BoolVar(&o.jsonOut, "json", false, "print JSON instead of a table")
-	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, database) and print where it is")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected argument %q: every option is a flag, see -h", fs.Arg(0))
+	if err := harness.CheckArgs(fs); err != nil {
+		return o, err
 	}
 	if o.sleepers == 0 {
 		o.sleepers = o.burst
 	}
-	for _, f := range []struct {
-		name  string
-		value int
-	}{{"-runs", o.runs}, {"-burst", o.burst}, {"-sleepers", o.sleepers}, {"-parallel", o.parallel}, {"-creators", o.creators}} {
-		if f.value < 1 {
-			return o, fmt.Errorf("%s is %d: give 1 or more", f.name, f.value)
-		}
+	if err := harness.AtLeastOne(
+		harness.IntFlag{Name: "-runs", Value: o.runs},
+		harness.IntFlag{Name: "-burst", Value: o.burst},
+		harness.IntFlag{Name: "-sleepers", Value: o.sleepers},
+		harness.IntFlag{Name: "-parallel", Value: o.parallel},
+		harness.IntFlag{Name: "-creators", Value: o.Creators},
+	); err != nil {
+		return o, err
 	}
 	if o.idle <= 0 {
 		return o, fmt.Errorf("-idle is %s: give a positive duration such as 5s", o.idle)
 	}
-	if o.outpost != "" {
-		abs, err := filepath.Abs(o.outpost)
-		if err != nil {
-			return o, fmt.Errorf("-outpost %q: %w", o.outpost, err)
-		}
-		o.outpost = abs
-	}
-	return o, nil
-}
-
-// command is the command line that produced a report, for quoting next to it.
-func command(args []string) string {
-	return strings.TrimSpace("go run ./bench/agentbench " + strings.Join(args, " "))
+	var err error
+	o.Outpost, err = harness.AbsOutpost(o.Outpost)
+	return o, err
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"time"
+
+	"github.com/outposthq/outpost/bench/internal/harness"
 )
 
 // memorySettle is how long the agent is left alone before a memory reading with
@@ -28,7 +30,7 @@ type memReport struct {
 // measureIdle leaves the agent idle for -idle, counting its polls, then reads its
 // memory.
 func (b *bench) measureIdle(ctx context.Context) (memReport, error) {
-	before, err := b.metrics.scrape(ctx)
+	before, err := b.metrics.Scrape(ctx)
 	if err != nil {
 		return memReport{}, err
 	}
@@ -38,17 +40,17 @@ func (b *bench) measureIdle(ctx context.Context) (memReport, error) {
 	case <-ctx.Done():
 		return memReport{}, ctx.Err()
 	}
-	after, err := b.metrics.scrape(ctx)
+	after, err := b.metrics.Scrape(ctx)
 	if err != nil {
 		return memReport{}, err
 	}
 	window := time.Since(start)
-	m, err := readTree(b.agent.pid())
+	m, err := readTree(b.agent.PID())
 	if err != nil {
 		return m, err
 	}
 	m.WindowS = seconds(window)
-	m.Polls = after.polls() - before.polls()
+	m.Polls = after.Polls() - before.Polls()
 	m.PollsAllowed = pollsAllowed(window)
 	return m, nil
 }
@@ -56,16 +58,16 @@ func (b *bench) measureIdle(ctx context.Context) (memReport, error) {
 // measureBusy starts -sleepers runs that sleep until stopped, waits until the agent
 // counts them all running, and reads its memory.
 func (b *bench) measureBusy(ctx context.Context) (memReport, error) {
-	runs, err := createRuns(ctx, b.client, b.flows.sleep, b.opts.sleepers, b.opts.creators)
+	runs, err := harness.CreateRuns(ctx, b.client, b.flows.sleep, b.opts.sleepers, b.opts.Creators)
 	if err != nil {
 		return memReport{}, err
 	}
-	if _, err := waitStamps(ctx, b.ws.dir("stamps"), runIDs(runs), b.agent.alive); err != nil {
+	if _, err := harness.WaitStamps(ctx, b.ws.Dir("stamps"), runIDs(runs), "flow runs", batchDeadline, b.agent.Alive); err != nil {
 		return memReport{}, err
 	}
 	what := fmt.Sprintf("the agent to count %d runs running", len(runs))
-	if _, err := b.metrics.waitUntil(ctx, batchDeadline, 50*time.Millisecond, what, b.agent.alive,
-		func(s sample) bool { return s.running() == len(runs) }); err != nil {
+	if _, err := b.metrics.WaitUntil(ctx, batchDeadline, 50*time.Millisecond, what, b.agent.Alive,
+		func(s harness.Sample) bool { return s.Running() == len(runs) }); err != nil {
 		return memReport{}, err
 	}
 	select {
@@ -73,7 +75,7 @@ func (b *bench) measureBusy(ctx context.Context) (memReport, error) {
 	case <-ctx.Done():
 		return memReport{}, ctx.Err()
 	}
-	m, err := readTree(b.agent.pid())
+	m, err := readTree(b.agent.PID())
 	m.Runs = len(runs)
 	return m, err
 }
@@ -103,10 +105,10 @@ func readTree(agentPID int) (memReport, error) {
 	return m, nil
 }
 
-func runIDs(runs []createdRun) []string {
+func runIDs(runs []harness.CreatedRun) []string {
 	ids := make([]string, len(runs))
 	for i, r := range runs {
-		ids[i] = r.id
+		ids[i] = r.ID
 	}
 	return ids
 }

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/outposthq/outpost/bench/internal/harness"
 )
 
 // report is everything one session measured.
@@ -43,8 +42,8 @@ type machine struct {
 func machineInfo() machine {
 	return machine{
 		NumCPU:  runtime.NumCPU(),
-		Kernel:  readTrimmed("/proc/sys/kernel/osrelease"),
-		CPU:     cpuModel(),
+		Kernel:  harness.ReadTrimmed("/proc/sys/kernel/osrelease"),
+		CPU:     harness.CPUModel(),
 		Go:      runtime.Version(),
 		LoadAvg: loadAvg(),
 	}
@@ -52,37 +51,8 @@ func machineInfo() machine {
 
 // loadAvg is the 1, 5 and 15 minute load averages.
 func loadAvg() string {
-	f := strings.Fields(readTrimmed("/proc/loadavg"))
+	f := strings.Fields(harness.ReadTrimmed("/proc/loadavg"))
 	return strings.Join(f[:min(3, len(f))], " ")
-}
-
-func readTrimmed(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(b))
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if name, value, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(name) == "model name" {
-			return strings.TrimSpace(value)
-		}
-	}
-	return "unknown"
-}
-
-func writeJSON(w io.Writer, rep report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
 }
 
 // writeTable prints the report as a compact table, one figure a line.
@@ -93,15 +63,15 @@ func writeTable(w io.Writer, r report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(what, value, note string) { fmt.Fprintf(tw, "%s\t%s\t%s\n", what, value, note) }
 	l := r.Latency
-	row("due → started, median", ms(l.MedianMS), fmt.Sprintf("%d runs one at a time, idle agent woken by the backend", l.Runs))
-	row("due → started, p90 / p99", ms(l.P90MS)+" / "+ms(l.P99MS), "")
-	row("due → started, min / max", ms(l.MinMS)+" / "+ms(l.MaxMS), "")
+	row("due → started, median", harness.MS(l.MedianMS), fmt.Sprintf("%d runs one at a time, idle agent woken by the backend", l.Runs))
+	row("due → started, p90 / p99", harness.MS(l.P90MS)+" / "+harness.MS(l.P99MS), "")
+	row("due → started, min / max", harness.MS(l.MinMS)+" / "+harness.MS(l.MaxMS), "")
 	row("polls meanwhile", fmt.Sprintf("%d", l.Polls), fmt.Sprintf("backoff table allows at most %d in %.1f s", l.PollsAllowed, l.WallS))
-	row("  CPU used by agent / server", ms(l.CPU.AgentMS)+" / "+ms(l.CPU.ServerMS), "over the whole measurement, runs excluded")
+	row("  CPU used by agent / server", harness.MS(l.CPU.AgentMS)+" / "+harness.MS(l.CPU.ServerMS), "over the whole measurement, runs excluded")
 	bu := r.Burst
-	row("launch rate", fmt.Sprintf("%.0f runs/s", bu.RunsPerSec), fmt.Sprintf("%d runs created at once: first create → last start %s (creating took %s)", bu.Runs, ms(bu.SpanMS), ms(bu.CreateMS)))
-	row("  due → started in the burst", ms(bu.MedianMS)+" median, "+ms(bu.MaxMS)+" max", "")
-	row("  CPU used by agent / server", ms(bu.CPU.AgentMS)+" / "+ms(bu.CPU.ServerMS), "until every run of the burst finished")
+	row("launch rate", fmt.Sprintf("%.0f runs/s", bu.RunsPerSec), fmt.Sprintf("%d runs created at once: first create → last start %s (creating took %s)", bu.Runs, harness.MS(bu.SpanMS), harness.MS(bu.CreateMS)))
+	row("  due → started in the burst", harness.MS(bu.MedianMS)+" median, "+harness.MS(bu.MaxMS)+" max", "")
+	row("  CPU used by agent / server", harness.MS(bu.CPU.AgentMS)+" / "+harness.MS(bu.CPU.ServerMS), "until every run of the burst finished")
 	ba := r.Bare
 	row("bare fork/exec, one at a time", fmt.Sprintf("%.0f procs/s", ba.SequentialPerSec), fmt.Sprintf("the same stand-in, %d times, started by the harness", ba.Processes))
 	row(fmt.Sprintf("bare fork/exec, %d at once", ba.Parallel), fmt.Sprintf("%.0f procs/s", ba.ParallelPerSec), "")
@@ -111,11 +81,9 @@ func writeTable(w io.Writer, r report) error {
 	row(fmt.Sprintf("agent RSS, %d runs (VmRSS / VmHWM)", bz.Runs), kib(bz.AgentRSSKiB)+" / "+kib(bz.AgentHWMKiB), "the agent process alone; VmHWM includes the launch-rate burst")
 	row("  whole process tree", kib(bz.TreeRSSKiB), fmt.Sprintf("%d processes: the agent and its runs", bz.TreeProcs))
 	s := r.Shutdown
-	row("agent SIGTERM → exit", ms(s.AgentStopMS), fmt.Sprintf("%d runs running, drain grace %s; exit code %d, %d processes left behind",
+	row("agent SIGTERM → exit", harness.MS(s.AgentStopMS), fmt.Sprintf("%d runs running, drain grace %s; exit code %d, %d processes left behind",
 		s.RunsAtStop, agentDrainGrace, s.AgentExitCode, s.Leftovers))
 	return tw.Flush()
 }
-
-func ms(v float64) string { return fmt.Sprintf("%.1f ms", v) }
 
 func kib(v int) string { return fmt.Sprintf("%.1f MiB", float64(v)/1024) }

@@ -1,37 +1,10 @@
 package main
 
 import (
-	"math"
-	"slices"
 	"time"
+
+	"github.com/outposthq/outpost/bench/internal/harness"
 )
-
-// distribution is a summary of durations by nearest rank.
-type distribution struct {
-	min, median, p90, p99, max time.Duration
-}
-
-func summarize(ds []time.Duration) distribution {
-	if len(ds) == 0 {
-		return distribution{}
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return distribution{
-		min:    s[0],
-		median: percentile(s, 50),
-		p90:    percentile(s, 90),
-		p99:    percentile(s, 99),
-		max:    s[len(s)-1],
-	}
-}
-
-// percentile is the nearest-rank percentile of sorted: the smallest value with at
-// least p percent of the values at or below it.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	return sorted[min(max(rank, 1), len(sorted))-1]
-}
 
 // backoffTable is the agent's idle poll intervals (agent/clock.go, Prefect's table) and
 // minJitter the shortest the agent's ±20% jitter makes each. They are copied here, not
@@ -72,15 +45,11 @@ func pollBound(start time.Time, wakes []time.Time, end time.Time) int {
 	return n + pollsAllowed(end.Sub(from))
 }
 
-func millis(d time.Duration) float64 { return round3(float64(d) / float64(time.Millisecond)) }
-
-func seconds(d time.Duration) float64 { return round3(d.Seconds()) }
+func seconds(d time.Duration) float64 { return harness.Round3(d.Seconds()) }
 
 func perSecond(n int, d time.Duration) float64 {
 	if d <= 0 {
 		return 0
 	}
-	return round3(float64(n) / d.Seconds())
+	return harness.Round3(float64(n) / d.Seconds())
 }
-
-func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -5,37 +5,6 @@ import (
 	"time"
 )
 
-func TestSummarize(t *testing.T) {
-	ms := func(v ...int) []time.Duration {
-		out := make([]time.Duration, len(v))
-		for i, x := range v {
-			out[i] = time.Duration(x) * time.Millisecond
-		}
-		return out
-	}
-	hundred := make([]int, 100)
-	for i := range hundred {
-		hundred[i] = 100 - i // unsorted on purpose
-	}
-	tests := []struct {
-		name string
-		in   []time.Duration
-		want distribution
-	}{
-		{"empty", nil, distribution{}},
-		{"one", ms(7), distribution{min: 7 * time.Millisecond, median: 7 * time.Millisecond, p90: 7 * time.Millisecond, p99: 7 * time.Millisecond, max: 7 * time.Millisecond}},
-		{"two, lower median", ms(9, 3), distribution{min: 3 * time.Millisecond, median: 3 * time.Millisecond, p90: 9 * time.Millisecond, p99: 9 * time.Millisecond, max: 9 * time.Millisecond}},
-		{"hundred", ms(hundred...), distribution{min: 1 * time.Millisecond, median: 50 * time.Millisecond, p90: 90 * time.Millisecond, p99: 99 * time.Millisecond, max: 100 * time.Millisecond}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := summarize(tt.in); got != tt.want {
-				t.Errorf("summarize = %+v, want %+v", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestPollsAllowed(t *testing.T) {
 	// Polls at 0, then after 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 8, 8, ... seconds (the table
 	// at its shortest jitter): at 0, 0.2, 0.6, 1.4, 3.0, 6.2, 12.6, 20.6, 28.6.

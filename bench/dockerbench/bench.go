@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/outposthq/outpost/api"
+
+	"github.com/outposthq/outpost/bench/internal/harness"
 )
 
 // Agent settings chosen for the harness: no limit on runs at once, and short graces,
@@ -30,9 +31,9 @@ type bench struct {
 	say   func(string, ...any)
 	image benchImage
 
-	server, agent *proc
+	server, agent *harness.Proc
 	client        *api.Client
-	metrics       agentMetrics
+	metrics       harness.Metrics
 	flowID        string
 }
 
@@ -40,7 +41,7 @@ type bench struct {
 // address. Nothing else of the harness's environment leaks in (no PREFECT__* or
 // OUTPOST_* of the user).
 func (b *bench) env() []string {
-	env := []string{"HOME=" + b.ws.dir("home"), "PATH=" + os.Getenv("PATH"), "TMPDIR=" + os.TempDir()}
+	env := []string{"HOME=" + b.ws.Dir("home"), "PATH=" + os.Getenv("PATH"), "TMPDIR=" + os.TempDir()}
 	for _, name := range engineEnv {
 		if v, ok := os.LookupEnv(name); ok {
 			env = append(env, name+"="+v)
@@ -52,47 +53,22 @@ func (b *bench) env() []string {
 // start runs the server, registers the flow and runs the agent. The containers use the
 // host's network, as the backend listens on 127.0.0.1 only; the stand-in needs none.
 func (b *bench) start(ctx context.Context) error {
-	port, err := freePort()
-	if err != nil {
+	l := harness.Launch{Bin: b.ws.outpost, Env: b.env(), LogDir: b.ws.Dir("logs"), Deadline: startDeadline, Say: b.say}
+	var apiURL string
+	var err error
+	if b.server, apiURL, err = l.Server(ctx); err != nil {
 		return err
 	}
-	apiURL := "http://127.0.0.1:" + port
-	b.say("starting outpost server start on %s", apiURL)
-	b.server, err = startProc("server", b.ws.outpost, []string{"server", "start", "--host", "127.0.0.1", "--port", port},
-		b.env(), filepath.Join(b.ws.dir("logs"), "server.log"))
-	if err != nil {
-		return err
-	}
-	if err := waitHTTP(ctx, b.server, apiURL+"/health"); err != nil {
-		return err
-	}
-	if b.client, err = newClient(b.ws.dir("home"), apiURL); err != nil {
+	if b.client, _, err = harness.NewClient(b.ws.Dir("home"), apiURL); err != nil {
 		return err
 	}
 	if b.flowID, err = registerFlow(ctx, b.client, b.image.tag); err != nil {
 		return err
 	}
-
-	if port, err = freePort(); err != nil {
-		return err
-	}
-	agentURL := "http://127.0.0.1:" + port
-	b.say("starting outpost agent docker start (metrics on %s)", agentURL)
-	b.agent, err = startProc("agent", b.ws.outpost, []string{"agent", "docker", "start",
-		"--api", apiURL, "--no-hostname-label", "--concurrency", "0", "--agent-address", agentURL,
-		"--network", "host", "--volume", b.ws.dir("stamps") + ":" + stampsMount, "--pull-policy", "never",
-		"--drain-grace", agentDrainGrace, "--cancel-grace", agentCancelGrace},
-		b.env(), filepath.Join(b.ws.dir("logs"), "agent.log"))
-	if err != nil {
-		return err
-	}
-	b.metrics = newAgentMetrics(agentURL)
-	if err := waitHTTP(ctx, b.agent, agentURL+"/api/health"); err != nil {
-		return err
-	}
-	// Registered and polling once the first poll is counted.
-	return b.metrics.waitUntil(ctx, startDeadline, 20*time.Millisecond, "the agent's first poll", b.agent.alive,
-		func(s sample) bool { return s.polls() >= 1 })
+	b.agent, b.metrics, err = l.Agent(ctx, "docker", apiURL,
+		"--network", "host", "--volume", b.ws.Dir("stamps")+":"+stampsMount, "--pull-policy", "never",
+		"--drain-grace", agentDrainGrace, "--cancel-grace", agentCancelGrace)
+	return err
 }
 
 // measure takes the figures in order: one run at a time through the agent, then bare,
@@ -123,10 +99,12 @@ func (b *bench) shutdown(rep *report) error {
 	var errs []error
 	if b.agent != nil {
 		b.say("stopping the agent")
-		errs = append(errs, b.agent.stop())
+		_, err := b.agent.Stop(stopDeadline)
+		errs = append(errs, err)
 	}
 	if b.server != nil {
-		errs = append(errs, b.server.stop())
+		_, err := b.server.Stop(stopDeadline)
+		errs = append(errs, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/outposthq/outpost/bench/internal/harness"
 )
 
 // burstReport is how fast containers were launched when many were asked for at once.
@@ -28,33 +30,33 @@ type burstReport struct {
 // measureBurst creates -burst runs at once and times them from the first create to the
 // last container start, then waits until the agent is done with them all.
 func (b *bench) measureBurst(ctx context.Context) (burstReport, error) {
-	before, err := b.metrics.scrape(ctx)
+	before, err := b.metrics.Scrape(ctx)
 	if err != nil {
 		return burstReport{}, err
 	}
 	start := time.Now()
-	runs, err := createRuns(ctx, b.client, b.flowID, b.opts.burst, b.opts.creators)
+	runs, err := harness.CreateRuns(ctx, b.client, b.flowID, b.opts.burst, b.opts.Creators)
 	if err != nil {
 		return burstReport{}, err
 	}
 	created := time.Since(start)
 	ids := make([]string, len(runs))
 	for i, r := range runs {
-		ids[i] = r.id
+		ids[i] = r.ID
 	}
-	stamps, err := waitStamps(ctx, b.ws.dir("stamps"), ids, b.agent.alive)
+	stamps, err := harness.WaitStamps(ctx, b.ws.Dir("stamps"), ids, "containers", batchDeadline, b.agent.Alive)
 	if err != nil {
 		return burstReport{}, err
 	}
 	ds := make([]time.Duration, len(runs))
 	for i, r := range runs {
-		ds[i] = stamps[r.id].Sub(r.due)
+		ds[i] = stamps[r.ID].At.Sub(r.Due)
 	}
 	rep := burstOf(start, ds, stamps)
-	rep.CreateMS = millis(created)
-	want := before.finished() + len(runs)
-	err = b.metrics.waitUntil(ctx, batchDeadline, 20*time.Millisecond, "the agent to finish the burst", b.agent.alive,
-		func(s sample) bool { return s.finished() >= want && s.running() == 0 })
+	rep.CreateMS = harness.Millis(created)
+	want := before.Finished() + len(runs)
+	_, err = b.metrics.WaitUntil(ctx, batchDeadline, 20*time.Millisecond, "the agent to finish the burst", b.agent.Alive,
+		func(s harness.Sample) bool { return s.Finished() >= want && s.Running() == 0 })
 	return rep, err
 }
 
@@ -85,14 +87,14 @@ func (b *bench) measureBareBurst(ctx context.Context) (burstReport, error) {
 	if err := errors.Join(errs...); err != nil {
 		return burstReport{}, err
 	}
-	stamps := make(map[string]time.Time, n)
+	stamps := make(map[string]harness.Stamp, n)
 	ds := make([]time.Duration, n)
 	for i, name := range names {
-		at, ok, err := readStamp(b.ws.dir("stamps"), name)
+		s, ok, err := harness.ReadStamp(b.ws.Dir("stamps"), name)
 		if err != nil || !ok {
 			return burstReport{}, errors.Join(err, fmt.Errorf("docker run %s exited 0 without writing its stamp", name))
 		}
-		stamps[name], ds[i] = at, at.Sub(starts[i])
+		stamps[name], ds[i] = s, s.At.Sub(starts[i])
 	}
 	rep := burstOf(begin, ds, stamps)
 	rep.Parallel = min(b.opts.parallel, n)
@@ -100,20 +102,20 @@ func (b *bench) measureBareBurst(ctx context.Context) (burstReport, error) {
 }
 
 // burstOf is the report of a burst that began at start.
-func burstOf(start time.Time, ds []time.Duration, stamps map[string]time.Time) burstReport {
+func burstOf(start time.Time, ds []time.Duration, stamps map[string]harness.Stamp) burstReport {
 	last := start
-	for _, at := range stamps {
-		if at.After(last) {
-			last = at
+	for _, s := range stamps {
+		if s.At.After(last) {
+			last = s.At
 		}
 	}
 	span := last.Sub(start)
-	d := summarize(ds)
+	d := harness.Summarize(ds)
 	return burstReport{
 		Containers: len(ds),
-		SpanMS:     millis(span),
+		SpanMS:     harness.Millis(span),
 		PerMinute:  perMinute(len(ds), span),
-		MedianMS:   millis(d.median),
-		MaxMS:      millis(d.max),
+		MedianMS:   harness.Millis(d.Median),
+		MaxMS:      harness.Millis(d.Max),
 	}
 }

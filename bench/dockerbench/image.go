@@ -21,10 +21,10 @@ type benchImage struct{ tag string }
 func buildImage(ctx context.Context, ws *workspace) (benchImage, error) {
 	img := benchImage{tag: fmt.Sprintf("outpost-dockerbench:%d-%d", os.Getpid(), time.Now().UnixNano())}
 	dockerfile := fmt.Sprintf("FROM scratch\nCOPY prefect /usr/local/bin/prefect\nUSER %d:%d\n", os.Getuid(), os.Getgid())
-	if err := os.WriteFile(filepath.Join(ws.dir("image"), "Dockerfile"), []byte(dockerfile), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(ws.Dir("image"), "Dockerfile"), []byte(dockerfile), 0o600); err != nil {
 		return img, err
 	}
-	if _, err := dockerCmd(ctx, "build", "-q", "-t", img.tag, ws.dir("image")); err != nil {
+	if _, err := dockerCmd(ctx, "build", "-q", "-t", img.tag, ws.Dir("image")); err != nil {
 		return img, fmt.Errorf("build the runs' image: %w", err)
 	}
 	return img, nil

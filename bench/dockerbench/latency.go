@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strconv"
 	"time"
+
+	"github.com/outposthq/outpost/bench/internal/harness"
 )
 
 // measureAgentLatency creates runs one at a time. Each is due when created (scheduled
@@ -13,25 +15,26 @@ import (
 // once the agent is done with it (its container gone, its final state delivered), so
 // each run finds an idle agent that the backend's long poll must wake.
 func (b *bench) measureAgentLatency(ctx context.Context) (latencies, error) {
-	before, err := b.metrics.scrape(ctx)
+	before, err := b.metrics.Scrape(ctx)
 	if err != nil {
 		return latencies{}, err
 	}
-	finished := before.finished()
+	finished := before.Finished()
 	ds := make([]time.Duration, 0, b.opts.runs)
 	for i := range b.opts.runs {
-		r, err := createRun(ctx, b.client, b.flowID)
+		r, err := harness.CreateRun(ctx, b.client, b.flowID)
 		if err != nil {
 			return latencies{}, err
 		}
-		at, err := waitStamp(ctx, b.ws.dir("stamps"), r.id, b.agent.alive)
+		// Looking every millisecond changes no figure: the stand-in takes the time.
+		s, err := harness.WaitStamp(ctx, b.ws.Dir("stamps"), r.ID, "container", runDeadline, time.Millisecond, b.agent.Alive)
 		if err != nil {
 			return latencies{}, fmt.Errorf("run %d of %d: %w", i+1, b.opts.runs, err)
 		}
-		ds = append(ds, at.Sub(r.due))
+		ds = append(ds, s.At.Sub(r.Due))
 		finished++
-		if err := b.metrics.waitUntil(ctx, runDeadline, 5*time.Millisecond, "the agent to finish flow run "+r.id, b.agent.alive,
-			func(s sample) bool { return s.finished() >= finished && s.running() == 0 }); err != nil {
+		if _, err := b.metrics.WaitUntil(ctx, runDeadline, 5*time.Millisecond, "the agent to finish flow run "+r.ID, b.agent.Alive,
+			func(s harness.Sample) bool { return s.Finished() >= finished && s.Running() == 0 }); err != nil {
 			return latencies{}, err
 		}
 	}
@@ -51,14 +54,14 @@ func (b *bench) measureBareLatency(ctx context.Context) (latencies, error) {
 		if err := b.dockerRun(ctx, name); err != nil {
 			return latencies{}, err
 		}
-		at, ok, err := readStamp(b.ws.dir("stamps"), name)
+		s, ok, err := harness.ReadStamp(b.ws.Dir("stamps"), name)
 		if err != nil {
 			return latencies{}, err
 		}
 		if !ok {
 			return latencies{}, fmt.Errorf("docker run %s exited 0 without writing its stamp", name)
 		}
-		ds = append(ds, at.Sub(start))
+		ds = append(ds, s.At.Sub(start))
 	}
 	return toLatencies(ds), nil
 }
@@ -66,7 +69,7 @@ func (b *bench) measureBareLatency(ctx context.Context) (latencies, error) {
 // dockerRun runs one bare container of the image to its end; it stamps name.
 func (b *bench) dockerRun(ctx context.Context, name string) error {
 	cmd := exec.CommandContext(ctx, "docker", "run", "--rm", "--init", "--network", "host",
-		"--volume", b.ws.dir("stamps")+":"+stampsMount,
+		"--volume", b.ws.Dir("stamps")+":"+stampsMount,
 		"--env", "OUTPOST_BENCH_DIR="+stampsMount, "--env", "PREFECT__CONTEXT__FLOW_RUN_ID="+name,
 		b.image.tag, "prefect", "execute", "flow-run")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -15,38 +15,20 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"path/filepath"
-	"strings"
-	"syscall"
+
+	"github.com/outposthq/outpost/bench/internal/harness"
 )
 
 // options are the harness's flags.
 type options struct {
-	outpost  string // the outpost binary; "" builds one
-	runs     int    // runs one at a time, for due → started; also the bare docker runs
-	burst    int    // runs created at once, for the launch rate
-	parallel int    // bare docker runs at once, the launch rate's comparison
-	creators int    // concurrent create_flow_run callers in a burst
-	jsonOut  bool
-	keep     bool // keep the temporary directory (logs, database) for a look afterwards
+	harness.Options
+	runs     int // runs one at a time, for due → started; also the bare docker runs
+	burst    int // runs created at once, for the launch rate
+	parallel int // bare docker runs at once, the launch rate's comparison
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "dockerbench:", err)
-		os.Exit(1)
-	}
-}
+func main() { harness.Main("dockerbench", run) }
 
 // run parses args, measures, and writes the report to stdout; progress goes to
 // progress. Every process, container and image it made is gone when it returns, also
@@ -56,13 +38,13 @@ func run(ctx context.Context, args []string, stdout, progress io.Writer) (err er
 	if err != nil {
 		return err
 	}
-	say := func(format string, a ...any) { fmt.Fprintf(progress, "dockerbench: "+format+"\n", a...) }
-	ws, err := newWorkspace(opts.keep)
+	say := harness.Sayer(progress, "dockerbench")
+	ws, err := newWorkspace(opts.Keep)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, ws.remove(progress)) }()
-	if err := ws.build(ctx, opts.outpost, say); err != nil {
+	defer func() { err = errors.Join(err, ws.Remove(progress)) }()
+	if err := ws.build(ctx, opts.Outpost, say); err != nil {
 		return err
 	}
 	img, err := buildImage(ctx, ws)
@@ -82,51 +64,32 @@ func run(ctx context.Context, args []string, stdout, progress io.Writer) (err er
 		return errors.Join(runErr, stopErr)
 	}
 	rep.Machine = machineInfo(ctx)
-	rep.Command = command(args)
-	write := writeTable
-	if opts.jsonOut {
-		write = writeJSON
-	}
+	rep.Command = harness.Command("dockerbench", args)
 	// The figures stand even when the shutdown went wrong; print them, then say so.
-	return errors.Join(write(stdout, rep), stopErr)
+	return errors.Join(harness.Write(stdout, rep, opts.JSON, writeTable), stopErr)
 }
 
 func parseFlags(args []string, out io.Writer) (options, error) {
 	var o options
-	fs := flag.NewFlagSet("dockerbench", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.StringVar(&o.outpost, "outpost", "", "the outpost binary to measure (default: build one from this module)")
+	fs := harness.NewFlagSet("dockerbench", out, &o.Options)
 	fs.IntVar(&o.runs, "runs", 50, "flow runs created one after another for due → started, and as many bare docker runs")
 	fs.IntVar(&o.burst, "burst", 60, "flow runs created at once for the launch rate, and as many bare docker runs")
 	fs.IntVar(&o.parallel, "parallel", 8, "bare docker runs at once in the launch rate's comparison")
-	fs.IntVar(&o.creators, "creators", 8, "concurrent create_flow_run requests when creating runs at once")
-	fs.BoolVar(&o.jsonOut, "json", false, "print JSON instead of a table")
-	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, database) and print where it is")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected argument %q: every option is a flag, see -h", fs.Arg(0))
+	if err := harness.CheckArgs(fs); err != nil {
+		return o, err
 	}
-	for _, f := range []struct {
-		name  string
-		value int
-	}{{"-runs", o.runs}, {"-burst", o.burst}, {"-parallel", o.parallel}, {"-creators", o.creators}} {
-		if f.value < 1 {
-			return o, fmt.Errorf("%s is %d: give 1 or more", f.name, f.value)
-		}
+	if err := harness.AtLeastOne(
+		harness.IntFlag{Name: "-runs", Value: o.runs},
+		harness.IntFlag{Name: "-burst", Value: o.burst},
+		harness.IntFlag{Name: "-parallel", Value: o.parallel},
+		harness.IntFlag{Name: "-creators", Value: o.Creators},
+	); err != nil {
+		return o, err
 	}
-	if o.outpost != "" {
-		abs, err := filepath.Abs(o.outpost)
-		if err != nil {
-			return o, fmt.Errorf("-outpost %q: %w", o.outpost, err)
-		}
-		o.outpost = abs
-	}
-	return o, nil
-}
-
-// command is the command line that produced a report, for quoting next to it.
-func command(args []string) string {
-	return strings.TrimSpace("go run ./bench/dockerbench " + strings.Join(args, " "))
+	var err error
+	o.Outpost, err = harness.AbsOutpost(o.Outpost)
+	return o, err
 }

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/outposthq/outpost/bench/internal/harnesstest"
 )
 
 // TestSmoke runs the whole harness with tiny numbers against the real engine: it must
@@ -15,18 +15,9 @@ import (
 // container start, report positive figures, and leave nothing behind (no container,
 // no image, no temporary directory). Speed is not checked.
 func TestSmoke(t *testing.T) {
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp) // the harness's workspace goes here, so its removal can be seen
-
-	var out, progress bytes.Buffer
-	err := run(t.Context(), []string{"-runs", "2", "-burst", "3", "-parallel", "2", "-json"}, &out, &progress)
-	if err != nil {
-		t.Fatalf("run: %v\nprogress:\n%s", err, progress.String())
-	}
 	var rep report
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("the output is not the JSON report: %v\n%s", err, out.String())
-	}
+	tmp := harnesstest.RunJSON(t, run, []string{"-runs", "2", "-burst", "3", "-parallel", "2", "-json"}, &rep)
+
 	positive := map[string]float64{
 		"agent latency median":  rep.Agent.MedianMS,
 		"agent latency min":     rep.Agent.MinMS,
@@ -43,40 +34,22 @@ func TestSmoke(t *testing.T) {
 		"bare latency p99":      rep.Bare.P99MS,
 		"agent latency maximum": rep.Agent.MaxMS,
 	}
-	for name, v := range positive {
-		if v <= 0 {
-			t.Errorf("%s = %v, want > 0", name, v)
-		}
-	}
-	counts := []struct {
-		name      string
-		got, want int
-	}{
-		{"agent runs", rep.Agent.Runs, 2},
-		{"bare runs", rep.Bare.Runs, 2},
-		{"agent burst", rep.Burst.Containers, 3},
-		{"bare burst", rep.BareBurst.Containers, 3},
-		{"bare parallel", rep.BareBurst.Parallel, 2},
-		{"containers left behind", rep.Leftovers, 0},
-	}
-	for _, c := range counts {
-		if c.got != c.want {
-			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
-		}
-	}
+	harnesstest.Positive(t, positive)
+	harnesstest.Counts(t, []harnesstest.Count{
+		{Name: "agent runs", Got: rep.Agent.Runs, Want: 2},
+		{Name: "bare runs", Got: rep.Bare.Runs, Want: 2},
+		{Name: "agent burst", Got: rep.Burst.Containers, Want: 3},
+		{Name: "bare burst", Got: rep.BareBurst.Containers, Want: 3},
+		{Name: "bare parallel", Got: rep.BareBurst.Parallel, Want: 2},
+		{Name: "containers left behind", Got: rep.Leftovers, Want: 0},
+	})
 	if rep.Machine.NumCPU < 1 || rep.Machine.Engine == "" || rep.Machine.Engine == "unknown" {
 		t.Errorf("machine info incomplete: %+v", rep.Machine)
 	}
 	if !strings.HasPrefix(rep.Command, "go run ./bench/dockerbench -runs 2") {
 		t.Errorf("command = %q, want the command line that produced the report", rep.Command)
 	}
-	entries, err := os.ReadDir(tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		t.Errorf("left behind in TMPDIR: %s", e.Name())
-	}
+	harnesstest.NothingLeft(t, tmp)
 	images, err := dockerCmd(t.Context(), "images", "-q", "--filter", fmt.Sprintf("reference=outpost-dockerbench:%d-*", os.Getpid()))
 	if err != nil {
 		t.Fatal(err)
@@ -87,37 +60,19 @@ func TestSmoke(t *testing.T) {
 }
 
 func TestParseFlags(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		wantErr string // "" for success
-		check   func(options) bool
-	}{
-		{name: "defaults", args: nil, check: func(o options) bool {
-			return o.runs == 50 && o.burst == 60 && o.parallel == 8 && o.creators == 8 && !o.jsonOut && o.outpost == ""
+	harnesstest.ParseFlags(t, parseFlags, []harnesstest.FlagCase[options]{
+		{Name: "defaults", Args: nil, Check: func(o options) bool {
+			return o.runs == 50 && o.burst == 60 && o.parallel == 8 && o.Creators == 8 && !o.JSON && o.Outpost == ""
 		}},
-		{name: "outpost made absolute", args: []string{"-outpost", "bin/outpost"}, check: func(o options) bool {
-			return strings.HasPrefix(o.outpost, "/") && strings.HasSuffix(o.outpost, "/bin/outpost")
+		{Name: "outpost made absolute", Args: []string{"-outpost", "bin/outpost"}, Check: func(o options) bool {
+			return strings.HasPrefix(o.Outpost, "/") && strings.HasSuffix(o.Outpost, "/bin/outpost")
 		}},
-		{name: "zero runs", args: []string{"-runs", "0"}, wantErr: "-runs is 0"},
-		{name: "negative parallel", args: []string{"-parallel", "-1"}, wantErr: "-parallel is -1"},
-		{name: "zero burst", args: []string{"-burst", "0"}, wantErr: "-burst is 0"},
-		{name: "stray argument", args: []string{"now"}, wantErr: `unexpected argument "now"`},
-		{name: "unknown flag", args: []string{"-fast"}, wantErr: "flag provided but not defined"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			o, err := parseFlags(tt.args, &bytes.Buffer{})
-			switch {
-			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
-				t.Fatalf("parseFlags(%q) error = %v, want one containing %q", tt.args, err, tt.wantErr)
-			case tt.wantErr == "" && err != nil:
-				t.Fatalf("parseFlags(%q): %v", tt.args, err)
-			case tt.check != nil && !tt.check(o):
-				t.Errorf("parseFlags(%q) = %+v", tt.args, o)
-			}
-		})
-	}
+		{Name: "zero runs", Args: []string{"-runs", "0"}, WantErr: "-runs is 0"},
+		{Name: "negative parallel", Args: []string{"-parallel", "-1"}, WantErr: "-parallel is -1"},
+		{Name: "zero burst", Args: []string{"-burst", "0"}, WantErr: "-burst is 0"},
+		{Name: "stray argument", Args: []string{"now"}, WantErr: `unexpected argument "now"`},
+		{Name: "unknown flag", Args: []string{"-fast"}, WantErr: "flag provided but not defined"},
+	})
 }
 
 func TestSummaries(t *testing.T) {

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/outposthq/outpost/bench/internal/harness"
 )
 
 // report is everything one session measured.
@@ -39,44 +38,15 @@ func machineInfo(ctx context.Context) machine {
 	if err != nil {
 		engine = "unknown"
 	}
-	load := strings.Fields(readTrimmed("/proc/loadavg"))
+	load := strings.Fields(harness.ReadTrimmed("/proc/loadavg"))
 	return machine{
 		NumCPU:  runtime.NumCPU(),
-		Kernel:  readTrimmed("/proc/sys/kernel/osrelease"),
-		CPU:     cpuModel(),
+		Kernel:  harness.ReadTrimmed("/proc/sys/kernel/osrelease"),
+		CPU:     harness.CPUModel(),
 		Go:      runtime.Version(),
 		Engine:  engine,
 		LoadAvg: strings.Join(load[:min(3, len(load))], " "),
 	}
-}
-
-func readTrimmed(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(b))
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if name, value, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(name) == "model name" {
-			return strings.TrimSpace(value)
-		}
-	}
-	return "unknown"
-}
-
-func writeJSON(w io.Writer, rep report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
 }
 
 // writeTable prints the report as a compact table, one figure a line, the agent's
@@ -94,20 +64,18 @@ func writeTable(w io.Writer, r report) error {
 		{"agent: due → container started", "runs one at a time, idle agent woken by the backend", r.Agent},
 		{"bare docker run → started", "the same image with docker run --rm --init, one at a time", r.Bare},
 	} {
-		row(l.what+", median", ms(l.l.MedianMS), fmt.Sprintf("%d %s", l.l.Runs, l.note))
-		row("  p90 / p99", ms(l.l.P90MS)+" / "+ms(l.l.P99MS), "")
-		row("  min / max", ms(l.l.MinMS)+" / "+ms(l.l.MaxMS), "")
+		row(l.what+", median", harness.MS(l.l.MedianMS), fmt.Sprintf("%d %s", l.l.Runs, l.note))
+		row("  p90 / p99", harness.MS(l.l.P90MS)+" / "+harness.MS(l.l.P99MS), "")
+		row("  min / max", harness.MS(l.l.MinMS)+" / "+harness.MS(l.l.MaxMS), "")
 	}
 	bu := r.Burst
 	row("agent: launch rate", fmt.Sprintf("%.0f containers/min", bu.PerMinute),
-		fmt.Sprintf("%d runs created at once: first create → last start %s (creating took %s)", bu.Containers, ms(bu.SpanMS), ms(bu.CreateMS)))
-	row("  due → started in the burst", ms(bu.MedianMS)+" median, "+ms(bu.MaxMS)+" max", "")
+		fmt.Sprintf("%d runs created at once: first create → last start %s (creating took %s)", bu.Containers, harness.MS(bu.SpanMS), harness.MS(bu.CreateMS)))
+	row("  due → started in the burst", harness.MS(bu.MedianMS)+" median, "+harness.MS(bu.MaxMS)+" max", "")
 	bb := r.BareBurst
 	row("bare docker run: launch rate", fmt.Sprintf("%.0f containers/min", bb.PerMinute),
-		fmt.Sprintf("%d docker runs, %d at once: first start → last start %s", bb.Containers, bb.Parallel, ms(bb.SpanMS)))
-	row("  docker run → started in the burst", ms(bb.MedianMS)+" median, "+ms(bb.MaxMS)+" max", "")
+		fmt.Sprintf("%d docker runs, %d at once: first start → last start %s", bb.Containers, bb.Parallel, harness.MS(bb.SpanMS)))
+	row("  docker run → started in the burst", harness.MS(bb.MedianMS)+" median, "+harness.MS(bb.MaxMS)+" max", "")
 	row("containers left behind", fmt.Sprint(r.Leftovers), "after the agent stopped")
 	return tw.Flush()
 }
-
-func ms(v float64) string { return fmt.Sprintf("%.1f ms", v) }

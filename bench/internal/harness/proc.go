@@ -1,4 +1,7 @@
-package main
+// Package harness holds what the bench commands share: running the server and the
+// agent, reading the agent's metrics, the workspace, stamps, statistics and the
+// machine's description.
+package harness
 
 import (
 	"context"
@@ -15,16 +18,8 @@ import (
 	"time"
 )
 
-// Deadlines of the waits: generous, because containers on two shared cores can be slow.
-const (
-	startDeadline = time.Minute      // a process answers on its address
-	stopDeadline  = 2 * time.Minute  // a process exits after SIGTERM
-	runDeadline   = time.Minute      // one container starts, or its run finishes
-	batchDeadline = 10 * time.Minute // every container of a burst starts, or finishes
-)
-
-// proc is the server or the agent.
-type proc struct {
+// Proc is a server or agent a harness started.
+type Proc struct {
 	name    string
 	cmd     *exec.Cmd
 	logPath string
@@ -32,10 +27,10 @@ type proc struct {
 	waitErr error         // set before exited is closed
 }
 
-// startProc runs bin with exactly env, its output to logPath, in a process group of its
-// own so that a Ctrl-C at the terminal reaches only the harness, which stops it in
+// StartProc runs bin with exactly env, its output to logPath, in a process group of its
+// own so that a Ctrl-C at the terminal reaches only the harness, which then stops it in
 // order.
-func startProc(name, bin string, args, env []string, logPath string) (*proc, error) {
+func StartProc(name, bin string, args, env []string, logPath string) (*Proc, error) {
 	log, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("create the log of the %s: %w", name, err)
@@ -48,7 +43,7 @@ func startProc(name, bin string, args, env []string, logPath string) (*proc, err
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start the %s (%s): %w", name, bin, err)
 	}
-	p := &proc{name: name, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
+	p := &Proc{name: name, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.exited)
@@ -56,36 +51,50 @@ func startProc(name, bin string, args, env []string, logPath string) (*proc, err
 	return p, nil
 }
 
-// stop sends SIGTERM and waits for the exit, SIGKILL after stopDeadline. Anything but
-// a clean exit 0 is an error.
-func (p *proc) stop() error {
+func (p *Proc) PID() int { return p.cmd.Process.Pid }
+
+// Stop sends SIGTERM and waits for the exit, SIGKILL after deadline. It reports how
+// long the exit took, and an error for anything but a clean exit 0.
+func (p *Proc) Stop(deadline time.Duration) (time.Duration, error) {
+	start := time.Now()
 	select {
 	case <-p.exited:
-		return p.exitError("had already exited")
+		return 0, p.exitError("had already exited")
 	default:
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return fmt.Errorf("send SIGTERM to the %s: %w", p.name, err)
+		return 0, fmt.Errorf("send SIGTERM to the %s: %w", p.name, err)
 	}
 	select {
 	case <-p.exited:
-		return p.exitError("exited after SIGTERM")
-	case <-time.After(stopDeadline):
+		return time.Since(start), p.exitError("exited after SIGTERM")
+	case <-time.After(deadline):
 		_ = p.cmd.Process.Kill()
 		<-p.exited
-		return fmt.Errorf("the %s did not exit within %s of SIGTERM and was killed\n%s", p.name, stopDeadline, p.logTail())
+		return time.Since(start), fmt.Errorf("the %s did not exit within %s of SIGTERM and was killed\n%s", p.name, deadline, p.LogTail())
 	}
 }
 
-func (p *proc) exitError(what string) error {
+// ExitCode is the exit code once the process has been reaped, -1 before or when a
+// signal ended it.
+func (p *Proc) ExitCode() int {
+	select {
+	case <-p.exited:
+		return p.cmd.ProcessState.ExitCode()
+	default:
+		return -1
+	}
+}
+
+func (p *Proc) exitError(what string) error {
 	if p.waitErr == nil {
 		return nil
 	}
-	return fmt.Errorf("the %s %s with %v\n%s", p.name, what, p.waitErr, p.logTail())
+	return fmt.Errorf("the %s %s with %v\n%s", p.name, what, p.waitErr, p.LogTail())
 }
 
-// alive fails when the process has exited, with the end of its log.
-func (p *proc) alive() error {
+// Alive fails when the process has exited, with the end of its log.
+func (p *Proc) Alive() error {
 	select {
 	case <-p.exited:
 		return p.exitError("exited early")
@@ -94,8 +103,8 @@ func (p *proc) alive() error {
 	}
 }
 
-// logTail is the end of the process's output, for error messages.
-func (p *proc) logTail() string {
+// LogTail is the end of the process's output, for error messages.
+func (p *Proc) LogTail() string {
 	const tail = 4 << 10
 	f, err := os.Open(p.logPath)
 	if err != nil {
@@ -109,11 +118,11 @@ func (p *proc) logTail() string {
 	return "--- end of the " + p.name + "'s log (" + p.logPath + ") ---\n" + strings.TrimRight(string(b), "\n")
 }
 
-// waitHTTP waits until GET url answers 200, failing early if p exits.
-func waitHTTP(ctx context.Context, p *proc, url string) error {
+// WaitHTTP waits until GET url answers 200, failing early if p exits.
+func WaitHTTP(ctx context.Context, p *Proc, url string, deadline time.Duration) error {
 	client := &http.Client{Timeout: 2 * time.Second}
-	return waitFor(ctx, startDeadline, 20*time.Millisecond, "the "+p.name+" to answer "+url, func() (bool, error) {
-		if err := p.alive(); err != nil {
+	return WaitFor(ctx, deadline, 20*time.Millisecond, "the "+p.name+" to answer "+url, func() (bool, error) {
+		if err := p.Alive(); err != nil {
 			return false, err
 		}
 		resp, err := client.Get(url)
@@ -125,9 +134,9 @@ func waitHTTP(ctx context.Context, p *proc, url string) error {
 	})
 }
 
-// waitFor checks cond every interval until it holds, it fails, ctx ends or the deadline
+// WaitFor checks cond every interval until it holds, it fails, ctx ends or the deadline
 // passes.
-func waitFor(ctx context.Context, deadline, interval time.Duration, what string, cond func() (bool, error)) error {
+func WaitFor(ctx context.Context, deadline, interval time.Duration, what string, cond func() (bool, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
 	tick := time.NewTicker(interval)
@@ -151,9 +160,9 @@ func waitFor(ctx context.Context, deadline, interval time.Duration, what string,
 	}
 }
 
-// freePort asks the kernel for a free loopback port. Another process could take it
+// FreePort asks the kernel for a free loopback port. Another process could take it
 // before the server binds it; the server then fails to start and says so.
-func freePort() (string, error) {
+func FreePort() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("find a free port on 127.0.0.1: %w", err)

@@ -1,4 +1,4 @@
-package main
+package harness
 
 import (
 	"bufio"
@@ -19,26 +19,26 @@ const (
 	metricCancelled = "outpost_agent_runs_cancelled_total"
 )
 
-// agentMetrics reads the agent's /metrics, to know when it polls and when it is done
-// with a run, instead of guessing with sleeps.
-type agentMetrics struct {
+// Metrics reads the agent's /metrics.
+type Metrics struct {
 	url    string
 	client *http.Client
 }
 
-func newAgentMetrics(agentURL string) agentMetrics {
-	return agentMetrics{url: agentURL + "/metrics", client: &http.Client{Timeout: 5 * time.Second}}
+func NewMetrics(agentURL string) Metrics {
+	return Metrics{url: agentURL + "/metrics", client: &http.Client{Timeout: 5 * time.Second}}
 }
 
-// sample is one scrape: each unlabelled series by name.
-type sample map[string]float64
+// Sample is one scrape: each unlabelled series by name.
+type Sample map[string]float64
 
-func (s sample) polls() int    { return int(s[metricPolls]) }
-func (s sample) running() int  { return int(s[metricRunning]) }
-func (s sample) finished() int { return int(s[metricSucceeded] + s[metricFailed] + s[metricCancelled]) }
+func (s Sample) Polls() int    { return int(s[metricPolls]) }
+func (s Sample) Running() int  { return int(s[metricRunning]) }
+func (s Sample) Finished() int { return int(s[metricSucceeded] + s[metricFailed] + s[metricCancelled]) }
 
-// scrape reads the Prometheus text format, keeping the series without labels.
-func (m agentMetrics) scrape(ctx context.Context) (sample, error) {
+// Scrape reads the Prometheus text format, keeping the series without labels, which
+// are all the harness needs.
+func (m Metrics) Scrape(ctx context.Context) (Sample, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.url, nil)
 	if err != nil {
 		return nil, err
@@ -51,17 +51,19 @@ func (m agentMetrics) scrape(ctx context.Context) (sample, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("read the agent's metrics: %s answered %s", m.url, resp.Status)
 	}
-	s := sample{}
+	s := Sample{}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		line := sc.Text()
 		if strings.HasPrefix(line, "#") || strings.Contains(line, "{") {
 			continue
 		}
-		if name, value, ok := strings.Cut(line, " "); ok {
-			if v, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
-				s[name] = v
-			}
+		name, value, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
+			s[name] = v
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -73,17 +75,20 @@ func (m agentMetrics) scrape(ctx context.Context) (sample, error) {
 	return s, nil
 }
 
-// waitUntil scrapes every interval until cond holds. alive fails the wait when the
-// agent has gone.
-func (m agentMetrics) waitUntil(ctx context.Context, deadline, interval time.Duration, what string, alive func() error, cond func(sample) bool) error {
-	return waitFor(ctx, deadline, interval, what, func() (bool, error) {
+// WaitUntil scrapes every interval until cond holds for a Sample, and returns that
+// Sample. alive fails the wait when the agent has gone.
+func (m Metrics) WaitUntil(ctx context.Context, deadline, interval time.Duration, what string, alive func() error, cond func(Sample) bool) (Sample, error) {
+	var last Sample
+	err := WaitFor(ctx, deadline, interval, what, func() (bool, error) {
 		if err := alive(); err != nil {
 			return false, err
 		}
-		s, err := m.scrape(ctx)
+		s, err := m.Scrape(ctx)
 		if err != nil {
 			return false, err
 		}
+		last = s
 		return cond(s), nil
 	})
+	return last, err
 }
