@@ -45,7 +45,7 @@ func agentCommand(e env) *ucli.Command {
 						&ucli.BoolFlag{Name: "systemd", Usage: "print a systemd unit instead of a supervisord config"},
 						&ucli.StringFlag{Name: "user", Usage: "with --systemd: the user the agent runs as"},
 					),
-					Action: func(c *ucli.Context) error { return agentInstall(c) },
+					Action: func(c *ucli.Context) error { return agentInstall(c, e) },
 				},
 			},
 		}, agentDockerCommand(e)},
@@ -90,6 +90,9 @@ func agentStart(c *ucli.Context, e env) error {
 	}
 	cfg, err := loadConfig(e)
 	if err != nil {
+		return err
+	}
+	if err := applyFlagDefaults(c, e, cfg); err != nil {
 		return err
 	}
 	s, err := cfg.Settings()
@@ -242,9 +245,14 @@ func (s storeOnly) SecretValue(ctx context.Context, name string) (secrets.Value,
 }
 
 // agentInstall prints a service definition that runs this binary with the same flags.
-func agentInstall(c *ucli.Context) error {
+func agentInstall(c *ucli.Context, e env) error {
 	if c.Args().Present() {
 		return usageError("agent local install takes no arguments, got %q", c.Args().First())
+	}
+	// Settings from OUTPOST_* go into the service's command line; config.toml is left for
+	// the service to read itself.
+	if err := applyFlagDefaults(c, e, nil); err != nil {
+		return err
 	}
 	if _, err := parseEnvFlags(repeatedValues(c, "env")); err != nil {
 		return err

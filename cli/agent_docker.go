@@ -97,6 +97,9 @@ func agentDockerStart(c *ucli.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	if err := applyFlagDefaults(c, e, cfg); err != nil {
+		return err
+	}
 	s, err := cfg.Settings()
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -218,6 +221,9 @@ func contextValue(cfg *config.Config, name string) any {
 func agentDockerInstall(c *ucli.Context, e env) error {
 	if c.Args().Present() {
 		return usageError("agent docker install takes no arguments, got %q", c.Args().First())
+	}
+	if err := applyFlagDefaults(c, e, nil); err != nil {
+		return err
 	}
 	if _, err := parseEnvFlags(repeatedValues(c, "env")); err != nil {
 		return err
