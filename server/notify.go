@@ -12,10 +12,8 @@ var ErrNotifierClosed = errors.New("the server is shutting down")
 // Notifier tells waiting agents that a tenant has new work (a run was created or
 // rescheduled), so an agent can long-poll instead of polling on a timer.
 //
-// It is in-process only: with several replicas on one PostgreSQL database, a run
-// created through one replica does not wake agents waiting on another. A
-// LISTEN/NOTIFY bridge that calls Notify for notifications from other replicas can be
-// added without changing this API; until then, agents' poll timeouts cover the gap.
+// It is in-process: with several replicas on one PostgreSQL database, pgBridge
+// (pgnotify.go) calls Notify for the events every replica announces.
 type Notifier struct {
 	mu      sync.Mutex
 	closed  bool
@@ -34,6 +32,13 @@ func NewNotifier() *Notifier {
 	return &Notifier{tenants: map[string]*topic{}}
 }
 
+// bump moves the sequence on and releases the current waiters.
+func (t *topic) bump() {
+	t.seq++
+	close(t.wake)
+	t.wake = make(chan struct{})
+}
+
 func (n *Notifier) topic(tenantID string) *topic {
 	t, ok := n.tenants[tenantID]
 	if !ok {
@@ -50,10 +55,20 @@ func (n *Notifier) Notify(tenantID string) {
 	if n.closed {
 		return
 	}
-	t := n.topic(tenantID)
-	t.seq++
-	close(t.wake)
-	t.wake = make(chan struct{})
+	n.topic(tenantID).bump()
+}
+
+// NotifyAll wakes the waiters of every tenant this process knows, for when events may
+// have been missed.
+func (n *Notifier) NotifyAll() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return
+	}
+	for _, t := range n.tenants {
+		t.bump()
+	}
 }
 
 // Seq returns tenantID's current sequence number, the `since` for a first Wait.

@@ -58,6 +58,8 @@ type Server struct {
 	store    store.Store
 	tenant   store.Tenant
 	notifier *Notifier
+	// bridge shares run events with the other replicas on PostgreSQL; nil on SQLite.
+	bridge   *pgBridge
 	handler  http.Handler
 	services *services
 
@@ -97,11 +99,27 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("open database %s: %w", redactDSN(opts.Database), err)
 	}
 	s := &Server{opts: opts, log: opts.Logger, store: st, notifier: NewNotifier()}
+	if isPostgres(opts.Database) {
+		if s.bridge, err = newPGBridge(opts.Database, s.notifier, s.log.Named("runs-listener")); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	if err := s.bootstrap(ctx, box); err != nil {
-		st.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// notify announces new work for a tenant: to every replica on PostgreSQL, otherwise
+// to this process's waiters.
+func (s *Server) notify(tenantID string) {
+	if s.bridge != nil {
+		s.bridge.Notify(tenantID)
+		return
+	}
+	s.notifier.Notify(tenantID)
 }
 
 func withDefaults(o Options) (Options, error) {
@@ -151,7 +169,7 @@ func (s *Server) bootstrap(ctx context.Context, box *secretbox.Box) error {
 	}
 	s.services = &services{
 		store: s.store, log: s.log.Named("services"), now: s.opts.Now,
-		timeout: s.opts.HeartbeatTimeout, notify: s.notifier.Notify,
+		timeout: s.opts.HeartbeatTimeout, notify: s.notify,
 	}
 	s.handler = s.routes(box)
 	return nil
@@ -164,7 +182,7 @@ func (s *Server) routes(box *secretbox.Box) http.Handler {
 		Store:  s.store,
 		Cipher: box,
 		Now:    s.opts.Now,
-		Notify: s.notifier.Notify,
+		Notify: s.notify,
 	})
 	authn := auth.NewAuthenticator(s.store, s.opts.Now, s.log)
 	api := authn.Middleware(newGraphQLHandler(schema, s.log))
@@ -221,6 +239,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	tick, stopTicker := s.ticker()
 	var wg sync.WaitGroup
 	wg.Go(func() { s.services.loop(svcCtx, tick) })
+	if s.bridge != nil {
+		// Listen before answering, so an agent that has its answer hears every later run.
+		conn, err := s.bridge.connect(svcCtx)
+		if err != nil && svcCtx.Err() == nil {
+			s.log.Warn("cannot listen for runs created by other replicas yet; retrying in the background", zap.Error(err))
+		}
+		wg.Go(func() { s.bridge.listen(svcCtx, conn) })
+	}
 	defer func() {
 		stopServices()
 		wg.Wait()
@@ -255,11 +281,15 @@ func (s *Server) ticker() (<-chan time.Time, func()) {
 	return t.C, t.Stop
 }
 
-// Close releases the store. Call it after Serve has returned.
+// Close releases the store and the connections to it. Call it after Serve has returned.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.notifier.Close()
-		s.closeErr = s.store.Close()
+		var bridgeErr error
+		if s.bridge != nil {
+			bridgeErr = s.bridge.Close()
+		}
+		s.closeErr = errors.Join(s.store.Close(), bridgeErr)
 	})
 	return s.closeErr
 }
