@@ -251,10 +251,13 @@ func (a *Agent) stopRun(r *run, reason stopReason) {
 	if !first || h == nil {
 		return
 	}
-	a.work.Go(func() { a.stopProcess(r, h) })
+	a.work.Go(func() { a.stopProcess(r, h, reason) })
 }
 
-func (a *Agent) stopProcess(r *run, h launcher.Handle) {
+func (a *Agent) stopProcess(r *run, h launcher.Handle, reason stopReason) {
+	if reason == stopShutdown {
+		a.reportShutdown(r)
+	}
 	a.log.Info(fmt.Sprintf("Stopping flow run %s (%s)...", r.id(), h.ID()))
 	if err := h.Stop(a.life, a.cfg.CancelGrace); err != nil {
 		a.log.Error(fmt.Sprintf("Could not stop flow run %s", r.id()), zap.Error(err))

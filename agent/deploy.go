@@ -52,7 +52,7 @@ func (a *Agent) deploy(ctx context.Context, r *run) {
 	now := a.deps.Clock.Now()
 	a.metrics.launchLatency.Observe(max(0, now.Sub(dueTime(r.meta, now)).Seconds()))
 	if reason := r.setHandle(h); reason != notStopped {
-		a.work.Go(func() { a.stopProcess(r, h) }) // asked to stop while it was launching
+		a.work.Go(func() { a.stopProcess(r, h, reason) }) // asked to stop while it was launching
 	}
 	a.log.Debug(fmt.Sprintf("Submitted flow run %s to process %s", id, h.ID()))
 	a.log.Info(fmt.Sprintf("Completed deployment of flow run %s", id))

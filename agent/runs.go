@@ -25,6 +25,10 @@ type run struct {
 	claimed bool
 	handle  launcher.Handle
 	reason  stopReason
+	// reporting is closed once the report that comes before a shutdown stop is over
+	// (nil: no such report); reported says it went through.
+	reporting chan struct{}
+	reported  bool
 }
 
 func (r *run) id() string { return r.meta.ID }
@@ -59,7 +63,33 @@ func (r *run) requestStop(reason stopReason) (h launcher.Handle, first bool) {
 		return nil, false
 	}
 	r.reason = reason
+	if reason == stopShutdown {
+		r.reporting = make(chan struct{})
+	}
 	return r.handle, true
+}
+
+// endReport ends the report made before a shutdown stop; ok says it went through.
+func (r *run) endReport(ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reported = ok
+	close(r.reporting)
+}
+
+// wasReported waits for a report made before a shutdown stop, if any, and says whether
+// it went through; then the run's final state is delivered already.
+func (r *run) wasReported() bool {
+	r.mu.Lock()
+	reporting := r.reporting
+	r.mu.Unlock()
+	if reporting == nil {
+		return false
+	}
+	<-reporting
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reported
 }
 
 func (r *run) stopReason() stopReason {

@@ -162,3 +162,42 @@ func TestStopWhileRegistering(t *testing.T) {
 		t.Errorf("Run = %v, want nil", err)
 	}
 }
+
+// A run stopped at shutdown is set Failed, saying the agent shut down, before its
+// process gets the signal: a process that reports its own end when signalled (as
+// outpost execute flow-run does) finds the reason there and keeps it. The state is
+// counted once, though both the agent and the process's end report it.
+func TestShutdownReportedBeforeSignal(t *testing.T) {
+	const msgAgentShutdown = "Flow run process was stopped because the agent shut down"
+	leakCheck(t)
+	b := startBackend(t)
+	ta := startAgent(t, b, b.url)
+	termed, release := newGate(t, ta.out, "termed"), newGate(t, ta.out, "release")
+	script := `trap 'echo term > "$TEST_TERMED"; read x < "$TEST_GATE"; exit 3' TERM; echo trapped > "$TEST_TERMED"; sleep 1000 & wait`
+	id := b.run(t, b.flow(t, scriptStorage()), localRun(script, map[string]any{"TEST_TERMED": termed.path, "TEST_GATE": release.path}), nil)
+	ta.poke()
+	if got := termed.recv(t); got != "trapped" {
+		t.Fatalf("the run's process wrote %q, want trapped", got)
+	}
+
+	ta.Stop()
+	ta.waitLog("Waiting up to 1m0s for 1 flow run(s) to finish...")
+	ta.clk.Advance(time.Minute)
+	if got := termed.recv(t); got != "term" {
+		t.Fatalf("the run's process wrote %q, want term", got)
+	}
+	// The process has the signal and is still running: the reason is there already.
+	if state, msg := b.state(t, id); state != "Failed" || msg != msgAgentShutdown {
+		t.Errorf("state when the process got SIGTERM = %s %q, want Failed %q", state, msg, msgAgentShutdown)
+	}
+	release.send(t, "go")
+	if err := ta.wait(); err != nil {
+		t.Errorf("Run = %v, want nil", err)
+	}
+	if state, msg := b.state(t, id); state != "Failed" || msg != msgAgentShutdown {
+		t.Errorf("final state = %s %q, want Failed %q", state, msg, msgAgentShutdown)
+	}
+	if got := ta.metric("outpost_agent_runs_failed_total"); got != 1 {
+		t.Errorf("runs_failed = %v, want 1", got)
+	}
+}

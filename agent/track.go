@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -13,9 +14,30 @@ import (
 // msgAgentShutdown is the Failed message of a run the agent stopped on shutdown.
 const msgAgentShutdown = "Flow run process was stopped because the agent shut down"
 
+// shutdownReportTimeout bounds the report that comes before stopping a run at shutdown,
+// so that a backend that does not answer delays the stop by this much at most.
+const shutdownReportTimeout = 10 * time.Second
+
+// reportShutdown sets a run the agent is about to stop at shutdown Failed, saying why,
+// before its process is signalled. A process may report its own end when signalled
+// (outpost execute flow-run does), and it keeps a finished state rather than overwrite
+// it: so the reason must be on the backend first. The run process knows only that it
+// got a signal; the agent knows why. Cancellation needs none of this: the backend says
+// Cancelling already. When the report does not go through, track owes it as before.
+func (a *Agent) reportShutdown(r *run) {
+	ctx, cancel := context.WithTimeout(a.life, shutdownReportTimeout)
+	defer cancel()
+	err := a.finalState(r, api.Failed(msgAgentShutdown), "ERROR").send(ctx, a.backend)
+	if err != nil {
+		a.log.Warn(fmt.Sprintf("Could not report flow run %s stopped before stopping it; reporting it once it has stopped", r.id()), zap.Error(err))
+	}
+	r.endReport(err == nil)
+}
+
 // track waits for a launched run's process to end and owes the backend the run's final
-// state, unless the run reached one by itself: Cancelled when it was cancelled, Failed
-// with the exit status when the process ended without reporting an end.
+// state, unless the run reached one by itself or the agent reported it before stopping
+// it: Cancelled when it was cancelled, Failed with the exit status when the process
+// ended without reporting an end.
 func (a *Agent) track(r *run, h launcher.Handle, out *lineWriter) {
 	a.metrics.runsRunning.Inc()
 	res, err := h.Wait(a.life)
@@ -28,13 +50,18 @@ func (a *Agent) track(r *run, h launcher.Handle, out *lineWriter) {
 		// Only the end of the agent's life ends the wait; the process was stopped
 		// before that, so the exit status is unknown, not the outcome.
 		a.log.Error(fmt.Sprintf("Lost track of flow run %s (%s)", id, h.ID()), zap.Error(err))
-		a.owe(a.finalState(r, api.Failed(msgAgentShutdown), "ERROR"))
+		if !r.wasReported() {
+			a.owe(a.finalState(r, api.Failed(msgAgentShutdown), "ERROR"))
+		}
 		return
 	}
 	if res.Err != nil {
 		a.log.Warn(fmt.Sprintf("Flow run %s: trouble around its process", id), zap.Error(res.Err))
 	}
 	a.log.Info(fmt.Sprintf("Flow run %s process (%s) ended: %s", id, h.ID(), res))
+	if r.wasReported() {
+		return // its final state was delivered before it was stopped
+	}
 
 	switch r.stopReason() {
 	case stopCancel:

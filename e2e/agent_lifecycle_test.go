@@ -98,11 +98,10 @@ func TestAgentDrainGraceOver(t *testing.T) {
 	agent.stop(t)
 	run := waitFinished(t, s, runID)
 	t.Logf("the run ended %s: %s", run.State, run.StateMessage)
-	// The agent's own message says it shut down; the flow-run process, which reports
-	// first, says it was told to stop.
-	stopped := strings.Contains(run.StateMessage, "agent shut down") || strings.Contains(run.StateMessage, "told to stop")
-	if run.State != "Cancelled" && !(run.State == "Failed" && stopped) {
-		t.Errorf("state %s (%q), want Cancelled, or Failed saying the run was stopped at shutdown", run.State, run.StateMessage)
+	// The agent says why before it signals the flow-run process, which keeps that state.
+	const want = "Flow run process was stopped because the agent shut down"
+	if run.State != "Failed" || run.StateMessage != want {
+		t.Errorf("state %s (%q), want Failed (%q)", run.State, run.StateMessage, want)
 	}
 	if left := markedProcs(t, mark); len(left) > 0 {
 		t.Errorf("processes of the run outlived the agent:\n%s", strings.Join(left, "\n"))

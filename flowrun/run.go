@@ -5,8 +5,8 @@
 // run's logs, heartbeats, stops the command when the run is cancelled, and sets the
 // final state from how the command ended.
 //
-// Exit status: Run returns nil once it has set a final state (Success, Failed or
-// Cancelled alike), since the agent treats a finished state as final whatever the
+// Exit status: Run returns nil once the run has a final state (Success, Failed or
+// Cancelled alike, set by Run or, for a stopped run, kept from whoever stopped it), since the agent treats a finished state as final whatever the
 // exit code. It returns an error only when no final state could be set, so that the
 // agent sets Failed itself.
 package flowrun
@@ -158,7 +158,7 @@ func (x *execution) run(ctx context.Context) error {
 	stopLogs, logsDone := make(chan struct{}), make(chan error, 1)
 	go func() { logsDone <- x.logs.run(logCtx, tick, stopLogs) }()
 
-	state := x.execute(ctx, info.Flow.Storage)
+	state, kept := x.execute(ctx, info.Flow.Storage)
 	level := "INFO"
 	if state.Type == "Failed" {
 		level = "ERROR"
@@ -170,11 +170,16 @@ func (x *execution) run(ctx context.Context) error {
 		x.log.Error("some of the run's output could not be sent to its logs", zap.Error(err))
 	}
 	deadline.Stop()
+	if kept {
+		x.log.Info("the run was given its final state by whoever stopped it; keeping it")
+		return nil
+	}
 	return x.setFinal(report, state)
 }
 
-// execute runs the flow's command and returns the run's final state.
-func (x *execution) execute(ctx context.Context, storage json.RawMessage) api.State {
+// execute runs the flow's command and returns the run's final state; kept means the
+// run was stopped and has its final state on the backend already, to be kept.
+func (x *execution) execute(ctx context.Context, storage json.RawMessage) (state api.State, kept bool) {
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	var watchers sync.WaitGroup
 	defer func() {
@@ -193,14 +198,14 @@ func (x *execution) execute(ctx context.Context, storage json.RawMessage) api.St
 		if runCtx.Err() != nil {
 			return x.stopped(runCtx, "before the command started")
 		}
-		return x.failed(err.Error())
+		return x.failed(err.Error()), false
 	}
 	defer cmd.close()
 	x.logs.add(RunnerLogName, "INFO", x.red.RedactString("Running "+strings.Join(cmd.argv, " ")))
 	stdout, stderr := newStream(x.out, "INFO", x.values), newStream(x.out, "ERROR", x.values)
 	g, err := startGroup(cmd.argv, x.r.Env, stdout, stderr)
 	if err != nil {
-		return x.failed(err.Error())
+		return x.failed(err.Error()), false
 	}
 	x.log.Info("command started", zap.Int("pid", g.pgid))
 
@@ -224,28 +229,42 @@ func (x *execution) execute(ctx context.Context, storage json.RawMessage) api.St
 	case stopped:
 		return x.stopped(runCtx, "the command was stopped ("+how+")")
 	case code == 0 && signal == "":
-		return api.Success("Command exited 0")
+		return api.Success("Command exited 0"), false
 	}
-	return x.failed("Command failed: " + how)
+	return x.failed("Command failed: " + how), false
 }
 
 // stopped is the final state of a run whose command was stopped or never started:
 // Cancelled when the run was cancelled, Failed when this process was told to stop
-// (SIGTERM or SIGINT) for another reason.
-func (x *execution) stopped(runCtx context.Context, what string) api.State {
-	if errors.Is(context.Cause(runCtx), errCancelRequested) || x.cancelledOnBackend(runCtx) {
-		return api.Cancelled("Flow run is cancelled; " + what)
+// (SIGTERM or SIGINT) for another reason. A signal comes with no reason, so the state
+// on the backend is read: whoever sent it may have said why there first (an agent that
+// shuts down sets the run Failed, one that cancels it sets it Cancelling), and a
+// finished state is kept, never overwritten (kept is then true).
+func (x *execution) stopped(runCtx context.Context, what string) (state api.State, kept bool) {
+	if errors.Is(context.Cause(runCtx), errCancelRequested) {
+		return api.Cancelled("Flow run is cancelled; " + what), false
 	}
-	return x.failed("The flow-run process was told to stop by a signal; " + what)
+	switch current := x.backendState(runCtx); {
+	case current == stateCancelling || current == stateCancelled:
+		return api.Cancelled("Flow run is cancelled; " + what), false
+	case api.IsFinished(current):
+		return api.State{Type: current, Message: "The flow-run process was told to stop by a signal; " + what +
+			"; the run was already " + current + ", which it keeps"}, true
+	}
+	return x.failed("The flow-run process was told to stop by a signal; " + what), false
 }
 
-// cancelledOnBackend asks whether the run was cancelled, for a stop that came as a
-// signal: an agent that cancels a run may signal it before the watcher sees the state.
-func (x *execution) cancelledOnBackend(ctx context.Context) bool {
+// backendState reads the run's state for a stop that came as a signal; "" when it
+// cannot be read.
+func (x *execution) backendState(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reportTimeout)
 	defer cancel()
 	_, state, err := x.r.Client.FlowRunState(ctx, x.runID)
-	return err == nil && (state == stateCancelling || state == stateCancelled)
+	if err != nil {
+		x.log.Warn("could not read the run's state after a signal", zap.Error(err))
+		return ""
+	}
+	return state
 }
 
 func (x *execution) failed(msg string) api.State {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outposthq/outpost/api"
 	"github.com/outposthq/outpost/internal/process"
 )
 
@@ -81,17 +82,23 @@ func TestCancellation(t *testing.T) {
 }
 
 // A SIGTERM to the flow-run process (its context ending) is passed on to the command.
+// The run ends as the backend says whoever sent the signal wanted: Cancelled when it is
+// Cancelling, the final state already set kept as it is, and Failed otherwise.
 func TestStoppedBySignal(t *testing.T) {
 	b := startBackend(t)
+	const shutdownMsg = "Flow run process was stopped because the agent shut down"
 	tests := []struct {
 		name      string
-		cancelled bool // the run was cancelled on the backend before the signal
+		before    *api.State // set on the backend before the signal
 		wantState string
 		wantMsg   string
 	}{
-		{"agent shutting down", false, "Failed",
+		{"signal alone", nil, "Failed",
 			"The flow-run process was told to stop by a signal; the command was stopped (killed by SIGTERM)"},
-		{"agent cancelling", true, "Cancelled", "Flow run is cancelled; the command was stopped (killed by SIGTERM)"},
+		{"agent cancelling", &api.State{Type: "Cancelling", Message: "cancel"}, "Cancelled",
+			"Flow run is cancelled; the command was stopped (killed by SIGTERM)"},
+		{"agent shutting down", ptr(api.Failed(shutdownMsg)), "Failed", shutdownMsg},
+		{"finished meanwhile", ptr(api.Success("done elsewhere")), "Success", "done elsewhere"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,8 +109,8 @@ func TestStoppedBySignal(t *testing.T) {
 			done := start(ctx, r, runID)
 			out.waitFor(t, "ready")
 			pgid := groupOf(t, out.String())
-			if tt.cancelled {
-				if _, err := b.client.CancelFlowRun(t.Context(), runID); err != nil {
+			if tt.before != nil {
+				if err := b.client.SetFlowRunState(t.Context(), runID, nil, *tt.before); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -118,6 +125,8 @@ func TestStoppedBySignal(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // Background processes the command leaves behind are killed when it exits.
 func TestLeftoversKilled(t *testing.T) {
