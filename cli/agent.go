@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
+	"go.uber.org/zap"
 
 	"github.com/outposthq/outpost/agent"
 	"github.com/outposthq/outpost/api"
@@ -85,8 +86,30 @@ func agentFlags() []ucli.Flag {
 }
 
 func agentStart(c *ucli.Context, e env) error {
+	return runAgent(c, e, agentKind{name: "local",
+		launcher: func(context.Context, agent.Config, string, *zap.Logger) (agent.Launcher, func(), error) {
+			return local.New(), func() {}, nil
+		},
+	})
+}
+
+// agentKind is what differs between `agent local start` and `agent docker start`.
+type agentKind struct {
+	name string
+	// configure adds the kind's own settings to the agent's Config (may be nil).
+	configure func(c *ucli.Context, cfg *config.Config, s config.Settings, acfg *agent.Config) error
+	// launcher makes the kind's launcher and what releases it. It runs before the
+	// backend starts, so a launcher that cannot work (Docker not answering) fails the
+	// start at once.
+	launcher func(ctx context.Context, acfg agent.Config, apiURL string, log *zap.Logger) (agent.Launcher, func(), error)
+}
+
+// runAgent is the start-up both agents share: configuration (flags, OUTPOST_*, then
+// cloud.agent.*), the logger, the backend (the embedded one when none is configured),
+// the client, and the agent's run under two-step signal handling.
+func runAgent(c *ucli.Context, e env, k agentKind) error {
 	if c.Args().Present() {
-		return usageError("agent local start takes no arguments, got %q", c.Args().First())
+		return usageError("agent %s start takes no arguments, got %q", k.name, c.Args().First())
 	}
 	cfg, err := loadConfig(e)
 	if err != nil {
@@ -103,6 +126,11 @@ func agentStart(c *ucli.Context, e env) error {
 	if err != nil {
 		return err
 	}
+	if k.configure != nil {
+		if err := k.configure(c, cfg, s, &acfg); err != nil {
+			return err
+		}
+	}
 	log, err := newLogger(c.App.ErrWriter, c.String("log-format"), first(c.String("log-level"), s.Agent.Level))
 	if err != nil {
 		return usageError("%v", err)
@@ -111,14 +139,22 @@ func agentStart(c *ucli.Context, e env) error {
 
 	ctx := c.Context
 	flags := clientFlags{API: c.String("api"), Key: c.String("key"), TenantID: c.String("tenant-id")}
-	if flags.API == "" && !backendConfigured(s) {
-		url, stopBackend, err := embeddedBackend(ctx, s, log)
+	embedded := flags.API == "" && !backendConfigured(s)
+	if embedded {
+		flags.API = embeddedURL
+		acfg.Backend = "server"
+	}
+	launch, release, err := k.launcher(ctx, acfg, first(flags.API, s.CloudAPI), log)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if embedded {
+		_, stopBackend, err := embeddedBackend(ctx, s, log)
 		if err != nil {
 			return err
 		}
 		defer stopBackend()
-		flags.API = url
-		acfg.Backend = "server"
 	}
 	target, err := resolveTarget(cfg, flags)
 	if err != nil {
@@ -133,7 +169,7 @@ func agentStart(c *ucli.Context, e env) error {
 
 	a, err := agent.New(acfg, agent.Deps{
 		Backend:  client,
-		Launcher: local.New(),
+		Launcher: launch,
 		Secrets:  agentSecrets(cfg, repeatedValues(c, "secret-dir"), client),
 		Logger:   log,
 		Stdout:   c.App.Writer,
@@ -142,8 +178,8 @@ func agentStart(c *ucli.Context, e env) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	ctx, release := stopSignals(ctx, a.Stop)
-	defer release()
+	ctx, stop := stopSignals(ctx, a.Stop)
+	defer stop()
 	return a.Run(ctx)
 }
 

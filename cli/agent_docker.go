@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,9 +11,9 @@ import (
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
+	"go.uber.org/zap"
 
 	"github.com/outposthq/outpost/agent"
-	"github.com/outposthq/outpost/api"
 	"github.com/outposthq/outpost/config"
 	"github.com/outposthq/outpost/launcher/docker"
 	"github.com/outposthq/outpost/runconfig"
@@ -90,87 +91,31 @@ func dockerAgentFlags() []ucli.Flag {
 }
 
 func agentDockerStart(c *ucli.Context, e env) error {
-	if c.Args().Present() {
-		return usageError("agent docker start takes no arguments, got %q", c.Args().First())
-	}
-	cfg, err := loadConfig(e)
-	if err != nil {
-		return err
-	}
-	if err := applyFlagDefaults(c, e, cfg); err != nil {
-		return err
-	}
-	s, err := cfg.Settings()
-	if err != nil {
-		return fmt.Errorf("configuration: %w", err)
-	}
-	acfg, err := agentConfig(c, s)
-	if err != nil {
-		return err
-	}
-	opts, err := dockerOptions(c, cfg, e)
-	if err != nil {
-		return err
-	}
-	log, err := newLogger(c.App.ErrWriter, c.String("log-format"), first(c.String("log-level"), s.Agent.Level))
-	if err != nil {
-		return usageError("%v", err)
-	}
-	defer func() { _ = log.Sync() }()
-	acfg.Type = agent.TypeDocker
-	acfg.DefaultImage = c.String("default-image")
-	acfg.Networks = opts.Networks
-	acfg.ServerPort = s.ServerPort
-
-	// The containers are labelled with the agent's name and backend, known before the
-	// backend is: an engine that does not answer fails the start at once.
-	ctx := c.Context
-	flags := clientFlags{API: c.String("api"), Key: c.String("key"), TenantID: c.String("tenant-id")}
-	embedded := flags.API == "" && !backendConfigured(s)
-	if embedded {
-		flags.API = embeddedURL
-		acfg.Backend = "server"
-	}
-	apiURL := first(flags.API, s.CloudAPI)
-	opts.AgentID = agent.OwnerID(first(acfg.Name, agent.DefaultName), apiURL)
-	opts.Logger = log.Named("docker")
-	containers, err := docker.New(ctx, opts)
-	if err != nil {
-		return err
-	}
-	defer containers.Close()
-	if embedded {
-		_, stopBackend, err := embeddedBackend(ctx, s, log)
-		if err != nil {
-			return err
-		}
-		defer stopBackend()
-	}
-	target, err := resolveTarget(cfg, flags)
-	if err != nil {
-		return err
-	}
-	client, err := api.New(api.Options{URL: target.URL, Key: target.Key, TenantID: target.TenantID,
-		Version: Version, Timeout: s.RequestTimeout, Logger: log.Named("api")})
-	if err != nil {
-		return err
-	}
-	acfg.APIURL, acfg.APIKey, acfg.TenantID = target.URL, target.Key, target.TenantID
-
-	a, err := agent.New(acfg, agent.Deps{
-		Backend:  client,
-		Launcher: containers,
-		Secrets:  agentSecrets(cfg, repeatedValues(c, "secret-dir"), client),
-		Logger:   log,
-		Stdout:   c.App.Writer,
-		Env:      e,
+	var opts docker.Options
+	return runAgent(c, e, agentKind{name: "docker",
+		configure: func(c *ucli.Context, cfg *config.Config, s config.Settings, acfg *agent.Config) error {
+			var err error
+			if opts, err = dockerOptions(c, cfg, e); err != nil {
+				return err
+			}
+			acfg.Type = agent.TypeDocker
+			acfg.DefaultImage = c.String("default-image")
+			acfg.Networks = opts.Networks
+			acfg.ServerPort = s.ServerPort
+			return nil
+		},
+		// The containers are labelled with the agent's name and backend, known before the
+		// backend is: an engine that does not answer fails the start at once.
+		launcher: func(ctx context.Context, acfg agent.Config, apiURL string, log *zap.Logger) (agent.Launcher, func(), error) {
+			opts.AgentID = agent.OwnerID(first(acfg.Name, agent.DefaultName), apiURL)
+			opts.Logger = log.Named("docker")
+			containers, err := docker.New(ctx, opts)
+			if err != nil {
+				return nil, nil, err
+			}
+			return containers, func() { _ = containers.Close() }, nil
+		},
 	})
-	if err != nil {
-		return usageError("%v", err)
-	}
-	ctx, release := stopSignals(ctx, a.Stop)
-	defer release()
-	return a.Run(ctx)
 }
 
 // dockerOptions reads the Docker flags; a malformed one is a usage error. Prefect's
