@@ -77,10 +77,12 @@ func startBackend(t *testing.T) *testBackend {
 		}
 	})
 
-	// The embedded backend takes any project id: flows are grouped by it only.
-	b := &testBackend{srv: srv, url: "http://" + ln.Addr().String(), project: "0b5e2a8c-5d1f-4c3e-9a7b-2f6d8e1c4a90"}
+	b := &testBackend{srv: srv, url: "http://" + ln.Addr().String()}
 	b.client = newClient(t, b.url)
 	if b.tenant, err = b.client.DefaultTenantID(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if b.project, err = b.client.CreateProject(t.Context(), b.tenant, "agent-tests"); err != nil {
 		t.Fatal(err)
 	}
 	return b

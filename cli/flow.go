@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/uuid"
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/outposthq/outpost/api"
@@ -251,17 +250,13 @@ func parseKeyValues(flag string, pairs []string) (map[string]string, error) {
 // defaultProjectID returns the id of the "default" project, creating it when missing.
 func defaultProjectID(ctx context.Context, client *api.Client, tenantID string) (string, error) {
 	id, err := client.ProjectID(ctx, defaultProject)
-	noProjects := noProjectAPI(err)
-	if err == nil || (!errors.Is(err, api.ErrNotFound) && !noProjects) {
+	if err == nil || !errors.Is(err, api.ErrNotFound) {
 		return id, err
 	}
 	if tenantID == "" {
 		if tenantID, err = client.DefaultTenantID(ctx); err != nil {
 			return "", err
 		}
-	}
-	if noProjects {
-		return implicitProjectID(tenantID), nil
 	}
 	id, err = client.CreateProject(ctx, tenantID, defaultProject)
 	if err != nil {
@@ -272,27 +267,6 @@ func defaultProjectID(ctx context.Context, client *api.Client, tenantID string) 
 		return "", fmt.Errorf("create the %q project: %w", defaultProject, err)
 	}
 	return id, nil
-}
-
-// noProjectAPI reports whether the backend said it has no projects to query. The
-// embedded backend files every flow under one implicit project and accepts any id.
-func noProjectAPI(err error) bool {
-	var gerr *api.GraphQLError
-	if !errors.As(err, &gerr) {
-		return false
-	}
-	for _, m := range gerr.Messages {
-		if strings.Contains(m, "Cannot query field") && strings.Contains(m, "project") {
-			return true
-		}
-	}
-	return false
-}
-
-// implicitProjectID is a stable project id for a backend without projects, the same
-// for every registration in a tenant.
-func implicitProjectID(tenantID string) string {
-	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("outpost:tenant/"+tenantID+"/project/"+defaultProject)).String()
 }
 
 // clientFlagDefs are the connection flags of every command that talks to a backend.

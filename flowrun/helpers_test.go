@@ -27,10 +27,6 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// projectID is the project flows are registered in: the embedded backend has no
-// projects and takes any id.
-const projectID = "5d0c1f3e-8a2b-4c6d-9e0f-1a2b3c4d5e6f"
-
 // adminKey is the embedded backend's API key in tests.
 const adminKey = "outpost-test-admin-key-0123456789"
 
@@ -40,8 +36,9 @@ const waitLimit = 30 * time.Second
 // backend is the real embedded backend (SQLite) on 127.0.0.1, seen through a recorder
 // that notes the operations a flow run sends and can make log writes fail.
 type backend struct {
-	url    string
-	client *api.Client
+	url       string
+	client    *api.Client
+	projectID string // the project flows are registered in
 
 	heartbeats chan string // the run id of each heartbeat received
 
@@ -82,6 +79,13 @@ func startBackend(t *testing.T) *backend {
 	b.url = hs.URL
 	b.client, err = api.New(api.Options{URL: hs.URL, Key: secrets.NewValue(adminKey), RetryMax: -1})
 	if err != nil {
+		t.Fatal(err)
+	}
+	tenant, err := b.client.DefaultTenantID(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.projectID, err = b.client.CreateProject(t.Context(), tenant, "flowrun-tests"); err != nil {
 		t.Fatal(err)
 	}
 	return b
@@ -140,7 +144,7 @@ func (b *backend) newRun(t *testing.T, storage any) string {
 	t.Helper()
 	ctx := t.Context()
 	flowID, err := b.client.RegisterFlow(ctx, api.FlowRegistration{
-		Name: t.Name(), ProjectID: projectID, Storage: storage,
+		Name: t.Name(), ProjectID: b.projectID, Storage: storage,
 		CoreVersion: runconfig.NativeCoreVersionPrefix + "0.1.0",
 	})
 	if err != nil {

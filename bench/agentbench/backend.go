@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-
-	"github.com/google/uuid"
 
 	"github.com/outposthq/outpost/api"
 	"github.com/outposthq/outpost/runconfig"
@@ -44,18 +41,13 @@ func registerFlows(ctx context.Context, c *api.Client, tenantID string) (benchFl
 	return f, err
 }
 
-// projectID finds a project to register in. The embedded backend has no projects (it
-// answers that the field cannot be queried) and files flows under any id; a Prefect
-// Server gets a project made for the purpose.
+// projectID finds the project to register in, creating it when missing.
 func projectID(ctx context.Context, c *api.Client, tenantID string) (string, error) {
 	const name = "bench"
 	id, err := c.ProjectID(ctx, name)
-	var gerr *api.GraphQLError
 	switch {
 	case err == nil:
 		return id, nil
-	case errors.As(err, &gerr) && strings.Contains(strings.Join(gerr.Messages, "\n"), "Cannot query field"):
-		return uuid.NewString(), nil
 	case !errors.Is(err, api.ErrNotFound):
 		return "", fmt.Errorf("look up project %s: %w", name, err)
 	}

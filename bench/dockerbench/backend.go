@@ -2,9 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-
-	"github.com/google/uuid"
 
 	"github.com/outposthq/outpost/api"
 	"github.com/outposthq/outpost/runconfig"
@@ -18,12 +17,15 @@ const prefectCoreVersion = "1.4.1"
 const stampsMount = "/stamps"
 
 // registerFlow registers the flow every measured run is a run of: a DockerRun of the
-// bench image, told where the stand-in writes. The embedded backend has no projects
-// and files flows under any project id.
+// bench image, told where the stand-in writes, in the "bench" project.
 func registerFlow(ctx context.Context, c *api.Client, image string) (string, error) {
+	project, err := benchProject(ctx, c)
+	if err != nil {
+		return "", err
+	}
 	id, err := c.RegisterFlow(ctx, api.FlowRegistration{
 		Name:      "bench-docker",
-		ProjectID: uuid.NewString(),
+		ProjectID: project,
 		// Module storage needs nothing the agent would resolve (no token secret).
 		Storage: map[string]any{"type": runconfig.StorageModule, "module": "bench.flow", "__version__": prefectCoreVersion},
 		RunConfig: map[string]any{"type": runconfig.TypeDocker, "image": image,
@@ -32,6 +34,23 @@ func registerFlow(ctx context.Context, c *api.Client, image string) (string, err
 	})
 	if err != nil {
 		return "", fmt.Errorf("register the flow: %w", err)
+	}
+	return id, nil
+}
+
+// benchProject returns the id of the "bench" project, creating it when missing.
+func benchProject(ctx context.Context, c *api.Client) (string, error) {
+	const name = "bench"
+	id, err := c.ProjectID(ctx, name)
+	if err == nil || !errors.Is(err, api.ErrNotFound) {
+		return id, err
+	}
+	tenantID, err := c.DefaultTenantID(ctx)
+	if err != nil {
+		return "", err
+	}
+	if id, err = c.CreateProject(ctx, tenantID, name); err != nil {
+		return "", fmt.Errorf("create the %s project: %w", name, err)
 	}
 	return id, nil
 }

@@ -25,6 +25,12 @@ import (
 // t0 is the test clock's start: the agent's "now" in the reference documents.
 var t0 = time.Date(2024, 5, 1, 12, 0, 10, 123456000, time.UTC)
 
+// testProjectID and testProjectName are the project every env's tenant starts with.
+const (
+	testProjectID   = "7c6d5e4f-3a2b-4c1d-8e9f-0a1b2c3d4e5f"
+	testProjectName = "etl-jobs"
+)
+
 // env is a GraphQL endpoint over a real SQLite store, called as the default tenant.
 type env struct {
 	t      *testing.T
@@ -49,6 +55,9 @@ func newEnv(t *testing.T) *env {
 	e.store = s
 	if e.tenant, err = s.DefaultTenant(e.ctx); err != nil {
 		t.Fatalf("default tenant: %v", err)
+	}
+	if _, err := s.CreateProject(e.ctx, store.Project{ID: testProjectID, TenantID: e.tenant.ID, Name: testProjectName}); err != nil {
+		t.Fatalf("create project: %v", err)
 	}
 	box, err := secretbox.New(bytes.Repeat([]byte{7}, secretbox.KeySize))
 	if err != nil {
@@ -181,7 +190,7 @@ func (e *env) createFlow(serialized string) string {
 		CreateFlow struct{ ID string } `json:"create_flow"`
 	}
 	e.ok(`mutation($input: create_flow_input!) { create_flow(input: $input) { id } }`,
-		`{"input": {"serialized_flow": `+serialized+`, "project_id": "7c6d5e4f-3a2b-4c1d-8e9f-0a1b2c3d4e5f"}}`, &out)
+		`{"input": {"serialized_flow": `+serialized+`, "project_id": "`+testProjectID+`"}}`, &out)
 	return out.CreateFlow.ID
 }
 

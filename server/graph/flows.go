@@ -15,8 +15,9 @@ import (
 // before filtering in Go.
 const maxScan = 5000
 
-// defaultProjectName is reported for every flow: the embedded backend has no projects,
-// but Prefect's flow runner reads flow.project { id name }.
+// defaultProjectName is reported as the project of a flow whose project id names no
+// project (flows stored before the backend had projects): Prefect's flow runner reads
+// flow.project { id name } and needs an answer.
 const defaultProjectName = "default"
 
 // serializedFlow is what create_flow reads from serialized_flow: Outpost's client sends
@@ -47,6 +48,11 @@ func (r mutationResolver) CreateFlow(ctx context.Context, in model.CreateFlowInp
 	sf, err := decodeSerializedFlow(in.SerializedFlow)
 	if err != nil {
 		return nil, err
+	}
+	if _, err := r.ownProject(ctx, tenant, in.ProjectID); errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("project_id %s names no project of this tenant: create one with create_project and register into its id", in.ProjectID)
+	} else if err != nil {
+		return nil, fmt.Errorf("checking project %s: %w", in.ProjectID, err)
 	}
 	labels := sf.Labels
 	if labels == nil {
@@ -181,10 +187,6 @@ func (r queryResolver) FlowByPk(ctx context.Context, id string) (*model.Flow, er
 	}
 	f, err := r.ownFlow(ctx, tenant, id)
 	return nullIfNotFound(flowModel(f), err)
-}
-
-func (r flowResolver) Project(_ context.Context, f *model.Flow) (*model.Project, error) {
-	return &model.Project{ID: f.ProjectID, Name: defaultProjectName, TenantID: f.TenantID}, nil
 }
 
 // flowModel renders a flow. Flows are versioned by name, so the name is the version

@@ -189,7 +189,7 @@ func TestGetFlowRunInfoHeartbeatAndSettings(t *testing.T) {
 	if !slices.Equal(slugs, []string{"extract-1", "load-1"}) {
 		t.Errorf("task slugs = %v, want one pre-created task run per task of the flow", slugs)
 	}
-	if r.Flow.Project.Name != defaultProjectName || r.Flow.Project.ID != "7c6d5e4f-3a2b-4c1d-8e9f-0a1b2c3d4e5f" {
+	if r.Flow.Project.Name != testProjectName || r.Flow.Project.ID != testProjectID {
 		t.Errorf("project = %+v", r.Flow.Project)
 	}
 
@@ -304,7 +304,7 @@ func TestCreateFlowValidation(t *testing.T) {
 	e := newEnv(t)
 	for _, tt := range tests {
 		e.fails(`mutation($input: create_flow_input!) { create_flow(input: $input) { id } }`,
-			`{"input": {"serialized_flow": `+tt.serialized+`, "project_id": "7c6d5e4f-3a2b-4c1d-8e9f-0a1b2c3d4e5f"}}`, tt.want)
+			`{"input": {"serialized_flow": `+tt.serialized+`, "project_id": "`+testProjectID+`"}}`, tt.want)
 	}
 }
 

@@ -34,6 +34,7 @@ func runStoreSuite(t *testing.T, dsn newDSN) {
 		{"Tenants", testTenants},
 		{"Agents", testAgents},
 		{"Flows", testFlows},
+		{"Projects", testProjects},
 		{"CreateFlowRun", testCreateFlowRun},
 		{"IdempotencyKey", testIdempotencyKey},
 		{"ListFlowRuns", testListFlowRuns},

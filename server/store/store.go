@@ -39,6 +39,12 @@ type Agent struct {
 	Created                               time.Time
 }
 
+// Project groups a tenant's flows; its name is unique in the tenant.
+type Project struct {
+	ID, TenantID, Name, Description string
+	Created                         time.Time
+}
+
 // Flow is a registered flow. Storage, RunConfig, Environment, Parameters and Settings are
 // JSON documents as Prefect serialises them (storage {"type": "GitHub", ...}).
 type Flow struct {
@@ -140,6 +146,13 @@ type Store interface {
 	// Agents. RegisterAgent is idempotent on (tenant, name, type, core_version, labels).
 	RegisterAgent(ctx context.Context, a Agent) (Agent, error)
 	TouchAgent(ctx context.Context, id string, at time.Time) error
+
+	// Projects. CreateProject assigns ID (when empty) and returns ErrConflict for a name
+	// the tenant already uses. A flow's ProjectID is not checked against them: flows stored
+	// before projects existed keep ids no project holds.
+	CreateProject(ctx context.Context, p Project) (Project, error)
+	Projects(ctx context.Context, tenantID string) ([]Project, error)
+	GetProject(ctx context.Context, id string) (Project, error)
 
 	// Flows. CreateFlow assigns ID and Version (one more than the newest flow of that name).
 	CreateFlow(ctx context.Context, f Flow) (Flow, error)

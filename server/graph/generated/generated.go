@@ -45,6 +45,7 @@ type ComplexityRoot struct {
 		CancelFlowRun          func(childComplexity int, input model.CancelFlowRunInput) int
 		CreateFlow             func(childComplexity int, input model.CreateFlowInput) int
 		CreateFlowRun          func(childComplexity int, input model.CreateFlowRunInput) int
+		CreateProject          func(childComplexity int, input model.CreateProjectInput) int
 		DeleteSecret           func(childComplexity int, input model.DeleteSecretInput) int
 		GetOrCreateTaskRunInfo func(childComplexity int, input model.GetOrCreateTaskRunInfoInput) int
 		GetRunsInQueue         func(childComplexity int, input model.GetRunsInQueueInput) int
@@ -66,6 +67,8 @@ type ComplexityRoot struct {
 		GetTaskRunInfo func(childComplexity int, taskRunID string) int
 		Hello          func(childComplexity int) int
 		Log            func(childComplexity int, limit *int, offset *int, orderBy []*model.LogOrderBy, where *model.LogBoolExp) int
+		Project        func(childComplexity int, limit *int, offset *int, orderBy []*model.ProjectOrderBy, where *model.ProjectBoolExp) int
+		ProjectByPk    func(childComplexity int, id string) int
 		SecretNames    func(childComplexity int) int
 		SecretValue    func(childComplexity int, name string) int
 		TaskRun        func(childComplexity int, limit *int, offset *int, orderBy []*model.TaskRunOrderBy, where *model.TaskRunBoolExp) int
@@ -157,9 +160,16 @@ type ComplexityRoot struct {
 	}
 
 	Project struct {
-		ID       func(childComplexity int) int
-		Name     func(childComplexity int) int
-		TenantID func(childComplexity int) int
+		Created     func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		TenantID    func(childComplexity int) int
+		Updated     func(childComplexity int) int
+	}
+
+	Project_id_payload struct {
+		ID func(childComplexity int) int
 	}
 
 	Runs_in_queue_payload struct {
@@ -238,6 +248,7 @@ type ComplexityRoot struct {
 type MutationResolver interface {
 	RegisterAgent(ctx context.Context, input model.RegisterAgentInput) (*model.AgentIDPayload, error)
 	GetRunsInQueue(ctx context.Context, input model.GetRunsInQueueInput) (*model.RunsInQueuePayload, error)
+	CreateProject(ctx context.Context, input model.CreateProjectInput) (*model.ProjectIDPayload, error)
 	CreateFlow(ctx context.Context, input model.CreateFlowInput) (*model.FlowIDPayload, error)
 	CreateFlowRun(ctx context.Context, input model.CreateFlowRunInput) (*model.FlowRunIDPayload, error)
 	SetFlowRunName(ctx context.Context, input model.SetFlowRunNameInput) (*model.SuccessPayload, error)
@@ -254,6 +265,8 @@ type MutationResolver interface {
 type QueryResolver interface {
 	Hello(ctx context.Context) (*string, error)
 	Tenant(ctx context.Context, limit *int, offset *int, orderBy []*model.TenantOrderBy) ([]*model.Tenant, error)
+	Project(ctx context.Context, limit *int, offset *int, orderBy []*model.ProjectOrderBy, where *model.ProjectBoolExp) ([]*model.Project, error)
+	ProjectByPk(ctx context.Context, id string) (*model.Project, error)
 	Flow(ctx context.Context, limit *int, offset *int, orderBy []*model.FlowOrderBy, where *model.FlowBoolExp) ([]*model.Flow, error)
 	FlowByPk(ctx context.Context, id string) (*model.Flow, error)
 	FlowRun(ctx context.Context, limit *int, offset *int, orderBy []*model.FlowRunOrderBy, where *model.FlowRunBoolExp) ([]*model.FlowRun, error)
@@ -332,6 +345,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateFlowRun(childComplexity, args["input"].(model.CreateFlowRunInput)), true
+	case "Mutation.create_project":
+		if e.ComplexityRoot.Mutation.CreateProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_create_project_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProject(childComplexity, args["input"].(model.CreateProjectInput)), true
 	case "Mutation.delete_secret":
 		if e.ComplexityRoot.Mutation.DeleteSecret == nil {
 			break
@@ -527,6 +551,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Log(childComplexity, args["limit"].(*int), args["offset"].(*int), args["order_by"].([]*model.LogOrderBy), args["where"].(*model.LogBoolExp)), true
+	case "Query.project":
+		if e.ComplexityRoot.Query.Project == nil {
+			break
+		}
+
+		args, err := ec.field_Query_project_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Project(childComplexity, args["limit"].(*int), args["offset"].(*int), args["order_by"].([]*model.ProjectOrderBy), args["where"].(*model.ProjectBoolExp)), true
+	case "Query.project_by_pk":
+		if e.ComplexityRoot.Query.ProjectByPk == nil {
+			break
+		}
+
+		args, err := ec.field_Query_project_by_pk_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProjectByPk(childComplexity, args["id"].(string)), true
 	case "Query.secret_names":
 		if e.ComplexityRoot.Query.SecretNames == nil {
 			break
@@ -950,6 +996,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Log.Timestamp(childComplexity), true
 
+	case "project.created":
+		if e.ComplexityRoot.Project.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Created(childComplexity), true
+	case "project.description":
+		if e.ComplexityRoot.Project.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Description(childComplexity), true
 	case "project.id":
 		if e.ComplexityRoot.Project.ID == nil {
 			break
@@ -968,6 +1026,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.TenantID(childComplexity), true
+	case "project.updated":
+		if e.ComplexityRoot.Project.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Updated(childComplexity), true
+
+	case "project_id_payload.id":
+		if e.ComplexityRoot.Project_id_payload.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project_id_payload.ID(childComplexity), true
 
 	case "runs_in_queue_payload.flow_run_ids":
 		if e.ComplexityRoot.Runs_in_queue_payload.FlowRunIds == nil {
@@ -1221,6 +1292,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("cancel_flow_run_input", ec.unmarshalInputcancel_flow_run_input),
 			graphql.NewInputUnmarshaler("create_flow_input", ec.unmarshalInputcreate_flow_input),
 			graphql.NewInputUnmarshaler("create_flow_run_input", ec.unmarshalInputcreate_flow_run_input),
+			graphql.NewInputUnmarshaler("create_project_input", ec.unmarshalInputcreate_project_input),
 			graphql.NewInputUnmarshaler("delete_secret_input", ec.unmarshalInputdelete_secret_input),
 			graphql.NewInputUnmarshaler("flow_bool_exp", ec.unmarshalInputflow_bool_exp),
 			graphql.NewInputUnmarshaler("flow_order_by", ec.unmarshalInputflow_order_by),
@@ -1230,6 +1302,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("get_runs_in_queue_input", ec.unmarshalInputget_runs_in_queue_input),
 			graphql.NewInputUnmarshaler("log_bool_exp", ec.unmarshalInputlog_bool_exp),
 			graphql.NewInputUnmarshaler("log_order_by", ec.unmarshalInputlog_order_by),
+			graphql.NewInputUnmarshaler("project_bool_exp", ec.unmarshalInputproject_bool_exp),
+			graphql.NewInputUnmarshaler("project_order_by", ec.unmarshalInputproject_order_by),
 			graphql.NewInputUnmarshaler("register_agent_input", ec.unmarshalInputregister_agent_input),
 			graphql.NewInputUnmarshaler("set_flow_run_name_input", ec.unmarshalInputset_flow_run_name_input),
 			graphql.NewInputUnmarshaler("set_flow_run_state_input", ec.unmarshalInputset_flow_run_state_input),
@@ -1344,6 +1418,9 @@ type Query {
 
   tenant(limit: Int, offset: Int, order_by: [tenant_order_by!]): [tenant!]!
 
+  project(limit: Int, offset: Int, order_by: [project_order_by!], where: project_bool_exp): [project!]!
+  project_by_pk(id: uuid!): project
+
   flow(limit: Int, offset: Int, order_by: [flow_order_by!], where: flow_bool_exp): [flow!]!
   flow_by_pk(id: uuid!): flow
 
@@ -1364,6 +1441,8 @@ type Query {
 type Mutation {
   register_agent(input: register_agent_input!): agent_id_payload
   get_runs_in_queue(input: get_runs_in_queue_input!): runs_in_queue_payload
+
+  create_project(input: create_project_input!): project_id_payload
 
   create_flow(input: create_flow_input!): flow_id_payload
   create_flow_run(input: create_flow_run_input!): flow_run_id_payload
@@ -1394,9 +1473,12 @@ type tenant {
 }
 
 type project {
+  created: timestamptz!
+  description: String
   id: uuid!
   name: String!
   tenant_id: uuid
+  updated: timestamptz!
 }
 
 type flow {
@@ -1544,6 +1626,15 @@ input Int_comparison_exp {
   _nin: [Int!]
 }
 
+input project_bool_exp {
+  _and: [project_bool_exp!]
+  _not: project_bool_exp
+  _or: [project_bool_exp!]
+  created: timestamptz_comparison_exp
+  id: uuid_comparison_exp
+  name: String_comparison_exp
+}
+
 input flow_bool_exp {
   _and: [flow_bool_exp!]
   _not: flow_bool_exp
@@ -1627,6 +1718,12 @@ input tenant_order_by {
   slug: order_by
 }
 
+input project_order_by {
+  created: order_by
+  id: order_by
+  name: order_by
+}
+
 input flow_order_by {
   core_version: order_by
   created: order_by
@@ -1694,9 +1791,19 @@ type runs_in_queue_payload {
 
 # ---------------------------------------------------------------- flows and runs
 
+input create_project_input {
+  tenant_id: UUID!
+  name: String!
+  description: String
+}
+
 input create_flow_input {
   serialized_flow: JSON!
   project_id: UUID!
+}
+
+type project_id_payload {
+  id: UUID
 }
 
 type flow_id_payload {
@@ -2131,14 +2238,28 @@ func (ec *executionContext) childFields_log(ctx context.Context, field graphql.C
 
 func (ec *executionContext) childFields_project(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "created":
+		return ec.fieldContext_project_created(ctx, field)
+	case "description":
+		return ec.fieldContext_project_description(ctx, field)
 	case "id":
 		return ec.fieldContext_project_id(ctx, field)
 	case "name":
 		return ec.fieldContext_project_name(ctx, field)
 	case "tenant_id":
 		return ec.fieldContext_project_tenant_id(ctx, field)
+	case "updated":
+		return ec.fieldContext_project_updated(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type project", field.Name)
+}
+
+func (ec *executionContext) childFields_project_id_payload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_project_id_payload_id(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type project_id_payload", field.Name)
 }
 
 func (ec *executionContext) childFields_runs_in_queue_payload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2315,6 +2436,20 @@ func (ec *executionContext) field_Mutation_create_flow_run_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateFlowRunInput, error) {
 			return ec.unmarshalNcreate_flow_run_input2githubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐCreateFlowRunInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_create_project_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateProjectInput, error) {
+			return ec.unmarshalNcreate_project_input2githubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐCreateProjectInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2647,6 +2782,58 @@ func (ec *executionContext) field_Query_log_args(ctx context.Context, rawArgs ma
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_project_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "order_by",
+		func(ctx context.Context, v any) ([]*model.ProjectOrderBy, error) {
+			return ec.unmarshalOproject_order_by2ᚕᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectOrderByᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["order_by"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.ProjectBoolExp, error) {
+			return ec.unmarshalOproject_bool_exp2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectBoolExp(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_project_by_pk_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNuuid2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_secret_value_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2975,6 +3162,50 @@ func (ec *executionContext) fieldContext_Mutation_get_runs_in_queue(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_get_runs_in_queue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_create_project(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_create_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateProject(ctx, fc.Args["input"].(model.CreateProjectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProjectIDPayload) graphql.Marshaler {
+			return ec.marshalOproject_id_payload2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectIDPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_create_project(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_project_id_payload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_create_project_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -3570,6 +3801,94 @@ func (ec *executionContext) fieldContext_Query_tenant(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_tenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_project(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Project(ctx, fc.Args["limit"].(*int), fc.Args["offset"].(*int), fc.Args["order_by"].([]*model.ProjectOrderBy), fc.Args["where"].(*model.ProjectBoolExp))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Project) graphql.Marshaler {
+			return ec.marshalNproject2ᚕᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_project(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_project(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_project_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_project_by_pk(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_project_by_pk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProjectByPk(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Project) graphql.Marshaler {
+			return ec.marshalOproject2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_project_by_pk(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_project(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_project_by_pk_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6557,6 +6876,52 @@ func (ec *executionContext) fieldContext_log_timestamp(_ context.Context, field 
 	return graphql.NewScalarFieldContext("log", field, false, false, "timestamptz")
 }
 
+func (ec *executionContext) _project_created(ctx context.Context, field graphql.CollectedField, obj *model.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_project_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNtimestamptz2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_project_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("project", field, false, false, "timestamptz")
+}
+
+func (ec *executionContext) _project_description(ctx context.Context, field graphql.CollectedField, obj *model.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_project_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_project_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("project", field, false, false, "String")
+}
+
 func (ec *executionContext) _project_id(ctx context.Context, field graphql.CollectedField, obj *model.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6624,6 +6989,52 @@ func (ec *executionContext) _project_tenant_id(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_project_tenant_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("project", field, false, false, "uuid")
+}
+
+func (ec *executionContext) _project_updated(ctx context.Context, field graphql.CollectedField, obj *model.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_project_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNtimestamptz2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_project_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("project", field, false, false, "timestamptz")
+}
+
+func (ec *executionContext) _project_id_payload_id(ctx context.Context, field graphql.CollectedField, obj *model.ProjectIDPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_project_id_payload_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOUUID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_project_id_payload_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("project_id_payload", field, false, false, "UUID")
 }
 
 func (ec *executionContext) _runs_in_queue_payload_flow_run_ids(ctx context.Context, field graphql.CollectedField, obj *model.RunsInQueuePayload) (ret graphql.Marshaler) {
@@ -7995,6 +8406,62 @@ func Unmarshalcreate_flow_run_input(ctx context.Context, raw any) (model.CreateF
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputcreate_project_input(ctx context.Context, obj any) (model.CreateProjectInput, error) {
+	var it model.CreateProjectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"tenant_id", "name", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "tenant_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenant_id"))
+			data, err := ec.unmarshalNUUID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TenantID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// Unmarshalcreate_project_input unmarshals raw into the create_project_input input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func Unmarshalcreate_project_input(ctx context.Context, raw any) (model.CreateProjectInput, error) {
+	var out model.CreateProjectInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "create_project_input", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputdelete_secret_input(ctx context.Context, obj any) (model.DeleteSecretInput, error) {
 	var it model.DeleteSecretInput
 	if obj == nil {
@@ -8790,6 +9257,139 @@ func (ec *executionContext) unmarshalInputlog_order_by(ctx context.Context, obj 
 func Unmarshallog_order_by(ctx context.Context, raw any) (model.LogOrderBy, error) {
 	var out model.LogOrderBy
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "log_order_by", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputproject_bool_exp(ctx context.Context, obj any) (model.ProjectBoolExp, error) {
+	var it model.ProjectBoolExp
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"_and", "_not", "_or", "created", "id", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "_and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("_and"))
+			data, err := ec.unmarshalOproject_bool_exp2ᚕᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectBoolExpᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "_not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("_not"))
+			data, err := ec.unmarshalOproject_bool_exp2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectBoolExp(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "_or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("_or"))
+			data, err := ec.unmarshalOproject_bool_exp2ᚕᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectBoolExpᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "created":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("created"))
+			data, err := ec.unmarshalOtimestamptz_comparison_exp2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐTimestamptzComparisonExp(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Created = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOuuid_comparison_exp2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐUUIDComparisonExp(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString_comparison_exp2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐStringComparisonExp(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// Unmarshalproject_bool_exp unmarshals raw into the project_bool_exp input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func Unmarshalproject_bool_exp(ctx context.Context, raw any) (model.ProjectBoolExp, error) {
+	var out model.ProjectBoolExp
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "project_bool_exp", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputproject_order_by(ctx context.Context, obj any) (model.ProjectOrderBy, error) {
+	var it model.ProjectOrderBy
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"created", "id", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "created":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("created"))
+			data, err := ec.unmarshalOorder_by2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐOrderBy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Created = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOorder_by2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐOrderBy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOorder_by2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐOrderBy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// Unmarshalproject_order_by unmarshals raw into the project_order_by input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func Unmarshalproject_order_by(ctx context.Context, raw any) (model.ProjectOrderBy, error) {
+	var out model.ProjectOrderBy
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "project_order_by", raw, &out)
 	return out, err
 }
 
@@ -9905,6 +10505,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "create_project":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_create_project(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "create_flow":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_create_flow(ctx, field)
@@ -10036,6 +10643,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_tenant(ctx, field)
+				})
+		case "project":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_project(ctx, field)
+				})
+		case "project_by_pk":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_project_by_pk(ctx, field)
 				})
 		case "flow":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -11020,6 +11639,16 @@ func (ec *executionContext) _project(ctx context.Context, sel ast.SelectionSet, 
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("project")
+		case "created":
+			out.Values[i] = ec._project_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._project_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "id":
 			out.Values[i] = ec._project_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11032,6 +11661,44 @@ func (ec *executionContext) _project(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "tenant_id":
 			out.Values[i] = ec._project_tenant_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._project_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var project_id_payloadImplementors = []string{"project_id_payload"}
+
+func (ec *executionContext) _project_id_payload(ctx context.Context, sel ast.SelectionSet, obj *model.ProjectIDPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, project_id_payloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("project_id_payload")
+		case "id":
+			out.Values[i] = ec._project_id_payload_id(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -11759,6 +12426,11 @@ func (ec *executionContext) unmarshalNcreate_flow_run_input2githubᚗcomᚋoutpo
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNcreate_project_input2githubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐCreateProjectInput(ctx context.Context, v any) (model.CreateProjectInput, error) {
+	res, err := ec.unmarshalInputcreate_project_input(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNdelete_secret_input2githubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐDeleteSecretInput(ctx context.Context, v any) (model.DeleteSecretInput, error) {
 	res, err := ec.unmarshalInputdelete_secret_input(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11894,12 +12566,38 @@ func (ec *executionContext) unmarshalNlog_order_by2ᚖgithubᚗcomᚋoutposthq�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNproject2ᚕᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Project) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNproject2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProject(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNproject2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProject(ctx context.Context, sel ast.SelectionSet, v *model.Project) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "project!")
 		return graphql.Null
 	}
 	return ec._project(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNproject_bool_exp2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectBoolExp(ctx context.Context, v any) (*model.ProjectBoolExp, error) {
+	res, err := ec.unmarshalInputproject_bool_exp(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNproject_order_by2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectOrderBy(ctx context.Context, v any) (*model.ProjectOrderBy, error) {
+	res, err := ec.unmarshalInputproject_order_by(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNregister_agent_input2githubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐRegisterAgentInput(ctx context.Context, v any) (model.RegisterAgentInput, error) {
@@ -12642,6 +13340,62 @@ func (ec *executionContext) marshalOorder_by2ᚖgithubᚗcomᚋoutposthqᚋoutpo
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOproject2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProject(ctx context.Context, sel ast.SelectionSet, v *model.Project) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._project(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOproject_bool_exp2ᚕᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectBoolExpᚄ(ctx context.Context, v any) ([]*model.ProjectBoolExp, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ProjectBoolExp, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNproject_bool_exp2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectBoolExp(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOproject_bool_exp2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectBoolExp(ctx context.Context, v any) (*model.ProjectBoolExp, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputproject_bool_exp(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOproject_id_payload2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectIDPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProjectIDPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._project_id_payload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOproject_order_by2ᚕᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectOrderByᚄ(ctx context.Context, v any) ([]*model.ProjectOrderBy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ProjectOrderBy, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNproject_order_by2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐProjectOrderBy(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOruns_in_queue_payload2ᚖgithubᚗcomᚋoutposthqᚋoutpostᚋserverᚋgraphᚋmodelᚐRunsInQueuePayload(ctx context.Context, sel ast.SelectionSet, v *model.RunsInQueuePayload) graphql.Marshaler {

@@ -80,6 +80,12 @@ type CreateFlowRunInput struct {
 	VersionGroupID     *string         `json:"version_group_id,omitempty"`
 }
 
+type CreateProjectInput struct {
+	TenantID    string  `json:"tenant_id"`
+	Name        string  `json:"name"`
+	Description *string `json:"description,omitempty"`
+}
+
 type DeleteSecretInput struct {
 	Name string `json:"name"`
 }
@@ -248,9 +254,31 @@ type LogOrderBy struct {
 }
 
 type Project struct {
-	ID       string  `json:"id"`
-	Name     string  `json:"name"`
-	TenantID *string `json:"tenant_id,omitempty"`
+	Created     time.Time `json:"created"`
+	Description *string   `json:"description,omitempty"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	TenantID    *string   `json:"tenant_id,omitempty"`
+	Updated     time.Time `json:"updated"`
+}
+
+type ProjectBoolExp struct {
+	And     []*ProjectBoolExp         `json:"_and,omitempty"`
+	Not     *ProjectBoolExp           `json:"_not,omitempty"`
+	Or      []*ProjectBoolExp         `json:"_or,omitempty"`
+	Created *TimestamptzComparisonExp `json:"created,omitempty"`
+	ID      *UUIDComparisonExp        `json:"id,omitempty"`
+	Name    *StringComparisonExp      `json:"name,omitempty"`
+}
+
+type ProjectIDPayload struct {
+	ID *string `json:"id,omitempty"`
+}
+
+type ProjectOrderBy struct {
+	Created *OrderBy `json:"created,omitempty"`
+	ID      *OrderBy `json:"id,omitempty"`
+	Name    *OrderBy `json:"name,omitempty"`
 }
 
 type RegisterAgentInput struct {
