@@ -62,20 +62,7 @@ func (a *Agent) localSpec(ctx context.Context, meta api.FlowRunMeta) (launcher.S
 		return launcher.Spec{}, err
 	}
 	env, err := runconfig.LocalEnv(runconfig.LocalEnvInput{
-		RunEnvInput: runconfig.RunEnvInput{
-			Backend:       a.cfg.Backend,
-			APIURL:        a.cfg.APIURL,
-			APIKey:        a.apiKey(),
-			TenantID:      a.tenantID,
-			AgentLabels:   a.cfg.Labels,
-			LogLevel:      a.cfg.LogLevel,
-			NoCloudLogs:   a.cfg.NoCloudLogs != nil && *a.cfg.NoCloudLogs,
-			AgentEnvFlags: a.cfg.EnvFlags,
-			RunConfigEnv:  rc.Env,
-			Secrets:       injected,
-			FlowRunID:     meta.ID,
-			FlowID:        meta.Flow.ID,
-		},
+		RunEnvInput: a.runEnvInput(meta, rc.Env, injected),
 		AgentEnv:    a.deps.Env,
 		Cwd:         a.deps.Cwd,
 		WorkingDir:  rc.WorkingDir,
@@ -183,4 +170,22 @@ func missingSecret(runID, name string, err error) error {
 func (a *Agent) apiKey() string {
 	key, _ := a.cfg.APIKey.Reveal().(string)
 	return key
+}
+
+// runEnvInput is what every launcher's env contract takes from the agent and the run.
+func (a *Agent) runEnvInput(meta api.FlowRunMeta, runConfigEnv map[string]any, injected map[string]string) runconfig.RunEnvInput {
+	return runconfig.RunEnvInput{
+		Backend:       a.cfg.Backend,
+		APIURL:        a.cfg.APIURL,
+		APIKey:        a.apiKey(),
+		TenantID:      a.tenantID,
+		AgentLabels:   a.cfg.Labels,
+		LogLevel:      a.cfg.LogLevel,
+		NoCloudLogs:   a.cfg.NoCloudLogs != nil && *a.cfg.NoCloudLogs,
+		AgentEnvFlags: a.cfg.EnvFlags,
+		RunConfigEnv:  runConfigEnv,
+		Secrets:       injected,
+		FlowRunID:     meta.ID,
+		FlowID:        meta.Flow.ID,
+	}
 }

@@ -41,23 +41,10 @@ func (a *Agent) dockerSpec(ctx context.Context, meta api.FlowRunMeta) (launcher.
 		return launcher.Spec{}, err
 	}
 	env, err := runconfig.DockerEnv(runconfig.DockerEnvInput{
-		RunEnvInput: runconfig.RunEnvInput{
-			Backend:       a.cfg.Backend,
-			APIURL:        a.cfg.APIURL,
-			APIKey:        a.apiKey(),
-			TenantID:      a.tenantID,
-			AgentLabels:   a.cfg.Labels,
-			LogLevel:      a.cfg.LogLevel,
-			NoCloudLogs:   a.cfg.NoCloudLogs != nil && *a.cfg.NoCloudLogs,
-			AgentEnvFlags: a.cfg.EnvFlags,
-			RunConfigEnv:  rc.Env,
-			Secrets:       injected,
-			FlowRunID:     meta.ID,
-			FlowID:        meta.Flow.ID,
-		},
-		ServerPort: a.cfg.ServerPort,
-		Networks:   a.cfg.Networks,
-		Image:      image,
+		RunEnvInput: a.runEnvInput(meta, rc.Env, injected),
+		ServerPort:  a.cfg.ServerPort,
+		Networks:    a.cfg.Networks,
+		Image:       image,
 	})
 	if err != nil {
 		return launcher.Spec{}, fmt.Errorf("build the environment of flow run %s: %w", meta.ID, err)
