@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/outposthq/outpost/launcher"
+	"github.com/outposthq/outpost/launcher/launchertest"
 )
 
 // patience bounds every wait of a test; reaching it means the launcher hangs.
@@ -137,46 +137,18 @@ func assertGone(t *testing.T, id string) {
 	}
 }
 
-// capture is a Spec.Output that records everything and lets a test wait for a text.
-type capture struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{} // closed, and replaced, on every write
-}
+// capture is the conformance suite's output recorder.
+type capture struct{ *launchertest.Capture }
 
-func newCapture() *capture { return &capture{changed: make(chan struct{})} }
-
-func (c *capture) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.buf.Write(p)
-	close(c.changed)
-	c.changed = make(chan struct{})
-	return len(p), nil
-}
-
-func (c *capture) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
-}
+func newCapture() *capture { return &capture{launchertest.NewCapture()} }
 
 // waitFor waits until the output holds text.
 func (c *capture) waitFor(t *testing.T, text string) {
 	t.Helper()
-	deadline := time.After(patience)
-	for {
-		c.mu.Lock()
-		got, changed := c.buf.String(), c.changed
-		c.mu.Unlock()
-		if strings.Contains(got, text) {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("the run never printed %q; its output so far: %q", text, got)
-		}
+	ctx, cancel := context.WithTimeout(t.Context(), patience)
+	defer cancel()
+	if err := c.WaitForText(ctx, text); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -118,7 +118,7 @@ func (s *suite) stopCases() []testCase {
 }
 
 // launchReady launches the test program in mode and waits until it printed "ready".
-func (s *suite) launchReady(t *testing.T, mode string) (launcher.Handle, *capture) {
+func (s *suite) launchReady(t *testing.T, mode string) (launcher.Handle, *Capture) {
 	t.Helper()
 	sp, out := s.spec(mode)
 	h := s.launch(t, sp)
@@ -126,11 +126,11 @@ func (s *suite) launchReady(t *testing.T, mode string) (launcher.Handle, *captur
 	return h, out
 }
 
-func (s *suite) waitReady(t *testing.T, out *capture) {
+func (s *suite) waitReady(t *testing.T, out *Capture) {
 	t.Helper()
 	ctx, cancel := contextWithPatience()
 	defer cancel()
-	if err := out.waitFor(ctx, "ready"); err != nil {
+	if err := out.WaitForLine(ctx, "ready"); err != nil {
 		t.Fatal(err)
 	}
 }

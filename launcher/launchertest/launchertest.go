@@ -139,8 +139,8 @@ type suite struct {
 
 // spec returns a Spec that runs the test program with args, an empty environment and
 // a fresh output capture.
-func (s *suite) spec(args ...string) (launcher.Spec, *capture) {
-	out := newCapture()
+func (s *suite) spec(args ...string) (launcher.Spec, *Capture) {
+	out := NewCapture()
 	sp := launcher.Spec{
 		RunID:   "00000000-0000-0000-0000-000000000000",
 		RunName: "conformance",
