@@ -26,11 +26,7 @@ func flowRunGetCommand(e env) *ucli.Command {
 		ArgsUsage: "ID",
 		Flags:     append(clientFlagDefs(), &ucli.BoolFlag{Name: "json", Usage: "print JSON"}),
 		Action: func(c *ucli.Context) error {
-			id, err := runID(c)
-			if err != nil {
-				return err
-			}
-			client, _, err := connect(c, e)
+			id, client, err := runAndClient(c, e)
 			if err != nil {
 				return err
 			}
@@ -90,11 +86,7 @@ func flowRunLogsCommand(e env) *ucli.Command {
 			&ucli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "keep printing new logs until the run is finished"},
 		),
 		Action: func(c *ucli.Context) error {
-			id, err := runID(c)
-			if err != nil {
-				return err
-			}
-			client, _, err := connect(c, e)
+			id, client, err := runAndClient(c, e)
 			if err != nil {
 				return err
 			}
@@ -116,11 +108,7 @@ func flowRunCancelCommand(e env) *ucli.Command {
 		ArgsUsage: "ID",
 		Flags:     clientFlagDefs(),
 		Action: func(c *ucli.Context) error {
-			id, err := runID(c)
-			if err != nil {
-				return err
-			}
-			client, _, err := connect(c, e)
+			id, client, err := runAndClient(c, e)
 			if err != nil {
 				return err
 			}
@@ -262,4 +250,14 @@ func showTime(t *time.Time) string {
 		return "-"
 	}
 	return t.Format(time.RFC3339)
+}
+
+// runAndClient reads a command's run ID argument and connects to the backend.
+func runAndClient(c *ucli.Context, e env) (string, *api.Client, error) {
+	id, err := runID(c)
+	if err != nil {
+		return "", nil, err
+	}
+	client, _, err := connect(c, e)
+	return id, client, err
 }
